@@ -1,0 +1,13 @@
+#pragma once
+// Subcommands of the hamlet executable. Each registers its options on the CLI11 app and
+// returns the process exit code when run.
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace hamlet::cli {
+
+using Runner = std::function<int()>;
+
+Runner add_scf_command(CLI::App& app);
+
+}  // namespace hamlet::cli

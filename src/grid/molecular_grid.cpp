@@ -1,0 +1,187 @@
+#include "grid/molecular_grid.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numeric>
+#include <utility>
+
+#include "core/error.hpp"
+#include "grid/angular_grid.hpp"
+
+namespace hamlet::grid {
+namespace {
+
+struct RadialShellTask {
+  int atom;
+  double r, w;
+  int degree;
+};
+
+struct ShellPoints {
+  std::vector<double> x, y, z, w;
+};
+
+// Recursive median bisection along the longest box edge: leaves hold <= max_points points
+// and are spatially compact, which is what basis-function screening per batch needs.
+void bisect(const Eigen::MatrixX3d& p, std::vector<int>& idx, int begin, int end, int max_points,
+            std::vector<std::pair<int, int>>& leaves) {
+  if (end - begin <= max_points) {
+    leaves.emplace_back(begin, end);
+    return;
+  }
+  Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
+  for (int k = begin; k < end; ++k) {
+    lo = lo.cwiseMin(p.row(idx[k]).transpose());
+    hi = hi.cwiseMax(p.row(idx[k]).transpose());
+  }
+  int axis = 0;
+  (hi - lo).maxCoeff(&axis);
+  const int mid = begin + (end - begin) / 2;
+  std::nth_element(idx.begin() + begin, idx.begin() + mid, idx.begin() + end, [&](int a, int b) {
+    const double pa = p(a, axis), pb = p(b, axis);
+    return pa < pb || (pa == pb && a < b);  // total order: deterministic batches
+  });
+  bisect(p, idx, begin, mid, max_points, leaves);
+  bisect(p, idx, mid, end, max_points, leaves);
+}
+
+int shell_degree(const GridOptions& opt, int nominal, int radial_index, int nradial, int Z) {
+  if (!opt.prune || Z >= 36) return nominal;
+  // Radial index 0 is the outermost shell.
+  if (radial_index >= 2.0 * nradial / 3.0) return std::min(nominal, 7);
+  if (radial_index >= nradial / 2.0) return std::min(nominal, 11);
+  return nominal;
+}
+
+}  // namespace
+
+GridLevelSpec grid_level_spec(int level, int Z) {
+  static constexpr std::array<GridLevelSpec, kMaxGridLevel + 1> kLevels = {
+      GridLevelSpec{40, 15}, GridLevelSpec{50, 23}, GridLevelSpec{75, 29},
+      GridLevelSpec{99, 41}, GridLevelSpec{150, 59}};
+  if (level < 0 || level > kMaxGridLevel)
+    throw Error("grid level " + std::to_string(level) + " is outside 0.." +
+                std::to_string(kMaxGridLevel));
+  GridLevelSpec spec = kLevels[level];
+  if (Z >= 19) spec.radial_points += 15;  // deeper cores from the fourth row on
+  return spec;
+}
+
+Eigen::Matrix3d standard_orientation(const Molecule& mol) {
+  if (mol.natoms() < 2) return Eigen::Matrix3d::Identity();
+  Eigen::Vector3d center = Eigen::Vector3d::Zero();
+  double total = 0.0;
+  for (const auto& a : mol.atoms) {
+    center += a.Z * a.position;
+    total += a.Z;
+  }
+  center /= total;
+  Eigen::Matrix3d inertia = Eigen::Matrix3d::Zero();
+  for (const auto& a : mol.atoms) {
+    const Eigen::Vector3d d = a.position - center;
+    inertia += a.Z * (d.squaredNorm() * Eigen::Matrix3d::Identity() - d * d.transpose());
+  }
+  Eigen::SelfAdjointEigenSolver<Eigen::Matrix3d> eig(inertia);
+  Eigen::Matrix3d axes = eig.eigenvectors();
+  // Sign choices do not matter: the angular rule is symmetric under each axis reflection.
+  if (axes.determinant() < 0) axes.col(2) *= -1.0;
+  return axes;
+}
+
+MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) {
+  if (mol.natoms() == 0) throw Error("cannot build an integration grid for a molecule without atoms");
+  if (opt.max_batch_points < 1) throw Error("grid batches need at least one point");
+  if (opt.radial_points < 0 || opt.angular_degree < 0)
+    throw Error("grid radial points and angular degree must be positive");
+
+  const AtomicPartition partition(mol, opt.nuclear_scheme);
+  MolecularGrid grid;
+  grid.options_ = opt;
+  grid.orientation_ = opt.standard_orientation ? standard_orientation(mol) : Eigen::Matrix3d::Identity();
+
+  std::vector<RadialShellTask> tasks;
+  for (int A = 0; A < mol.natoms(); ++A) {
+    const int Z = mol.atoms[A].Z;
+    GridLevelSpec spec = grid_level_spec(opt.level, Z);
+    if (opt.radial_points > 0) spec.radial_points = opt.radial_points;
+    if (opt.angular_degree > 0) spec.angular_degree = opt.angular_degree;
+    const RadialGrid radial = make_radial_grid(opt.radial_scheme, spec.radial_points,
+                                               radial_scale(opt.radial_scale, Z), Z);
+    for (int i = 0; i < radial.size(); ++i) {
+      const int degree = shell_degree(opt, spec.angular_degree, i, radial.size(), Z);
+      cached_angular_grid(degree);  // build outside the parallel region
+      tasks.push_back({A, radial.r[i], radial.w[i], degree});
+    }
+  }
+
+  std::vector<ShellPoints> shell_points(tasks.size());
+  const Eigen::Matrix3d& axes = grid.orientation_;
+#pragma omp parallel
+  {
+    std::vector<double> scratch;
+#pragma omp for schedule(dynamic)
+    for (size_t t = 0; t < tasks.size(); ++t) {
+      const RadialShellTask& task = tasks[t];
+      const AngularGrid& ang = cached_angular_grid(task.degree);
+      const Eigen::Vector3d& origin = mol.atoms[task.atom].position;
+      ShellPoints& out = shell_points[t];
+      for (int k = 0; k < ang.size(); ++k) {
+        const Eigen::Vector3d p = origin + task.r * (axes * ang.directions.col(k));
+        const double w = task.w * ang.weights[k] * partition.weight(p, task.atom, scratch);
+        if (std::abs(w) <= opt.weight_cutoff) continue;
+        out.x.push_back(p.x());
+        out.y.push_back(p.y());
+        out.z.push_back(p.z());
+        out.w.push_back(w);
+      }
+    }
+  }
+
+  size_t npoints = 0;
+  for (const auto& s : shell_points) npoints += s.w.size();
+  Eigen::MatrixX3d points(npoints, 3);
+  Eigen::VectorXd weights(npoints);
+  std::vector<int> atoms(npoints);
+  size_t k = 0;
+  for (size_t t = 0; t < tasks.size(); ++t) {
+    const ShellPoints& s = shell_points[t];
+    for (size_t i = 0; i < s.w.size(); ++i, ++k) {
+      points(k, 0) = s.x[i];
+      points(k, 1) = s.y[i];
+      points(k, 2) = s.z[i];
+      weights[k] = s.w[i];
+      atoms[k] = tasks[t].atom;
+    }
+  }
+
+  std::vector<int> order(npoints);
+  std::iota(order.begin(), order.end(), 0);
+  std::vector<std::pair<int, int>> leaves;
+  if (npoints > 0) bisect(points, order, 0, static_cast<int>(npoints), opt.max_batch_points, leaves);
+
+  grid.points_.resize(npoints, 3);
+  grid.weights_.resize(npoints);
+  grid.point_atoms_.resize(npoints);
+  for (size_t i = 0; i < npoints; ++i) {
+    grid.points_.row(i) = points.row(order[i]);
+    grid.weights_[i] = weights[order[i]];
+    grid.point_atoms_[i] = atoms[order[i]];
+  }
+  grid.batches_.reserve(leaves.size());
+  for (const auto& [b, e] : leaves) {
+    GridBatch batch;
+    batch.begin = b;
+    batch.end = e;
+    const auto block = grid.points_.middleRows(b, e - b);
+    const Eigen::Vector3d lo = block.colwise().minCoeff().transpose();
+    const Eigen::Vector3d hi = block.colwise().maxCoeff().transpose();
+    batch.center = 0.5 * (lo + hi);
+    batch.radius = (block.rowwise() - batch.center.transpose()).rowwise().norm().maxCoeff();
+    grid.batches_.push_back(batch);
+  }
+  return grid;
+}
+
+}  // namespace hamlet::grid

@@ -1,0 +1,49 @@
+#include "scf/diis.hpp"
+
+#include <Eigen/Dense>
+
+namespace hamlet::scf {
+
+std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd>& fock,
+                                               const std::vector<Eigen::MatrixXd>& error) {
+  focks_.push_back(fock);
+  errors_.push_back(error);
+  if (static_cast<int>(focks_.size()) > max_vectors_) {
+    focks_.pop_front();
+    errors_.pop_front();
+  }
+  const int n = size();
+  if (n == 1) return fock;
+  Eigen::MatrixXd B(n + 1, n + 1);
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j <= i; ++j) {
+      double v = 0;
+      for (size_t s = 0; s < fock.size(); ++s) v += errors_[i][s].cwiseProduct(errors_[j][s]).sum();
+      B(i, j) = B(j, i) = v;
+    }
+  // Scale for conditioning; the constraint row is unaffected in the solution.
+  const double scale = B.topLeftCorner(n, n).diagonal().maxCoeff();
+  if (scale > 0) B.topLeftCorner(n, n) /= scale;
+  B.row(n).setConstant(-1.0);
+  B.col(n).setConstant(-1.0);
+  B(n, n) = 0.0;
+  Eigen::VectorXd rhs = Eigen::VectorXd::Zero(n + 1);
+  rhs(n) = -1.0;
+  Eigen::VectorXd c = B.colPivHouseholderQr().solve(rhs);
+  if (!c.allFinite()) {  // singular subspace: restart from the newest vector
+    auto f = focks_.back();
+    auto e = errors_.back();
+    reset();
+    focks_.push_back(f);
+    errors_.push_back(e);
+    return f;
+  }
+  std::vector<Eigen::MatrixXd> out(fock.size());
+  for (size_t s = 0; s < fock.size(); ++s) {
+    out[s] = Eigen::MatrixXd::Zero(fock[s].rows(), fock[s].cols());
+    for (int i = 0; i < n; ++i) out[s] += c(i) * focks_[i][s];
+  }
+  return out;
+}
+
+}  // namespace hamlet::scf

@@ -1,0 +1,88 @@
+#include "scf/driver.hpp"
+
+#include <chrono>
+
+#include "basis/basis_library.hpp"
+#include "core/error.hpp"
+#include "integrals/one_body.hpp"
+
+namespace hamlet::scf {
+namespace {
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+}  // namespace
+
+ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
+               const IterationCallback& on_iteration) {
+  molecule.check_spin();
+  ScfRun run;
+  run.molecule = molecule;
+  auto t0 = Clock::now();
+  run.basis = load_basis(molecule, settings.basis);
+  run.timings["basis"] = since(t0);
+
+  t0 = Clock::now();
+  run.S = integrals::overlap(run.basis);
+  run.T = integrals::kinetic(run.basis);
+  run.V = integrals::nuclear_attraction(run.basis, integrals::nuclei(molecule));
+  run.H_core = run.T + run.V;
+  run.timings["one_electron"] = since(t0);
+
+  t0 = Clock::now();
+  std::unique_ptr<integrals::JKBuilder> jk;
+  BasisSet aux;
+  if (settings.density_fitting) {
+    const std::string aux_name = settings.auxiliary_basis.empty()
+                                     ? default_jkfit_basis(settings.basis)
+                                     : settings.auxiliary_basis;
+    aux = load_basis(molecule, aux_name);
+    jk = integrals::make_df_jk(run.basis, aux);
+  } else {
+    jk = integrals::make_exact_jk(run.basis);
+  }
+  run.timings["jk_setup"] = since(t0);
+
+  const std::string method = lower(settings.method);
+  if (method != "hf")
+    throw Error("unknown method '" + settings.method + "' (this build knows: hf)");
+
+  ScfProblem problem;
+  problem.molecule = &run.molecule;
+  problem.basis = &run.basis;
+  problem.S = run.S;
+  problem.T = run.T;
+  problem.H_core = run.H_core;
+  problem.jk = jk.get();
+  const int n = molecule.electron_count();
+  const int unpaired = molecule.multiplicity - 1;
+  problem.nalpha = (n + unpaired) / 2;
+  problem.nbeta = (n - unpaired) / 2;
+  problem.restricted = unpaired == 0 && !settings.force_unrestricted;
+
+  Guess guess;
+  if (settings.guess_matrices) {
+    guess = *settings.guess_matrices;
+    for (const auto& f : guess.fock)
+      if (f.rows() != run.basis.nbf || f.cols() != run.basis.nbf)
+        throw Error("guess matrix is " + std::to_string(f.rows()) + "x" + std::to_string(f.cols()) +
+                    " but the basis has " + std::to_string(run.basis.nbf) + " functions");
+  } else if (lower(settings.guess) == "core") {
+    guess.fock = {run.H_core};
+  } else {
+    throw Error("unknown guess '" + settings.guess + "' (core)");
+  }
+
+  t0 = Clock::now();
+  run.result = run_scf_loop(problem, guess, settings.convergence, on_iteration);
+  run.timings["scf_iterations"] = since(t0);
+  run.timings["jk"] = run.result.seconds_jk;
+  run.timings["xc"] = run.result.seconds_xc;
+  return run;
+}
+
+}  // namespace hamlet::scf

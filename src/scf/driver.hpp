@@ -1,0 +1,34 @@
+#pragma once
+// From a molecule and settings to a converged SCF: basis, integrals, JK builder, XC, guess.
+#include <map>
+#include <memory>
+#include <string>
+
+#include "scf/scf.hpp"
+
+namespace hamlet::scf {
+
+struct ScfSettings {
+  std::string basis = "def2-svp";
+  std::string method = "hf";        // "hf" or a functional name (xc layer)
+  bool density_fitting = false;
+  std::string auxiliary_basis;      // empty: Psi4's default JK-fitting basis for `basis`
+  std::string guess = "core";       // "core", "sap"
+  const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
+  int grid_level = 3;
+  bool force_unrestricted = false;  // UHF/UKS even for singlets
+  ConvergenceOptions convergence;
+};
+
+struct ScfRun {
+  Molecule molecule;
+  BasisSet basis;
+  ScfResult result;
+  Eigen::MatrixXd S, T, V, H_core;
+  std::map<std::string, double> timings;  // seconds by phase
+};
+
+ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
+               const IterationCallback& on_iteration = {});
+
+}  // namespace hamlet::scf

@@ -1,0 +1,175 @@
+#include "scf/scf.hpp"
+
+#include <Eigen/Eigenvalues>
+#include <chrono>
+#include <cmath>
+
+#include "core/error.hpp"
+#include "scf/diis.hpp"
+
+namespace hamlet::scf {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+struct Orbitals {
+  Eigen::VectorXd energies;
+  Eigen::MatrixXd coefficients;
+};
+
+Orbitals diagonalize(const Eigen::MatrixXd& F, const Eigen::MatrixXd& X) {
+  Eigen::MatrixXd Fo = X.transpose() * F * X;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (Fo + Fo.transpose()));
+  if (es.info() != Eigen::Success) throw Error("SCF: Fock matrix diagonalisation failed (NaN in F?)");
+  return {es.eigenvalues(), X * es.eigenvectors()};
+}
+
+// A per-spin density with its factor (the occupied coefficients), as the JK builders take it.
+integrals::FactoredDensity occupied_density(const Eigen::MatrixXd& C, int nocc) {
+  integrals::FactoredDensity d;
+  d.factor = C.leftCols(nocc);
+  d.density = d.factor * d.factor.transpose();
+  return d;
+}
+
+}  // namespace
+
+Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance) {
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
+  const Eigen::VectorXd& s = es.eigenvalues();
+  const Eigen::MatrixXd& U = es.eigenvectors();
+  if (s.minCoeff() >= tolerance)  // symmetric orthogonalisation
+    return U * s.cwiseInverse().cwiseSqrt().asDiagonal() * U.transpose();
+  // canonical orthogonalisation, dropping near-linear dependencies
+  int keep = 0;
+  for (int i = 0; i < s.size(); ++i) keep += s(i) >= tolerance;
+  Eigen::MatrixXd X(S.rows(), keep);
+  for (int i = 0, k = 0; i < s.size(); ++i)
+    if (s(i) >= tolerance) X.col(k++) = U.col(i) / std::sqrt(s(i));
+  return X;
+}
+
+ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const ConvergenceOptions& opt,
+                       const IterationCallback& on_iteration) {
+  const int nspin = p.restricted ? 1 : 2;
+  const std::array<int, 2> nocc = {p.nalpha, p.nbeta};
+  const double spin_weight = p.restricted ? 2.0 : 1.0;
+  const double alpha_x = p.xc ? p.xc->exact_exchange_fraction() : 1.0;
+  const bool want_k = alpha_x != 0.0;
+  const Eigen::MatrixXd X = orthogonalizer(p.S);
+  if (X.cols() < std::max(p.nalpha, p.nbeta))
+    throw Error("SCF: the basis has fewer independent functions than occupied orbitals");
+
+  ScfResult r;
+  r.restricted = p.restricted;
+  r.nalpha = p.nalpha;
+  r.nbeta = p.nbeta;
+  r.components.nuclear_repulsion = p.molecule->nuclear_repulsion_energy();
+
+  std::vector<Orbitals> orb(nspin);
+  for (int s = 0; s < nspin; ++s) {
+    const auto& F0 = guess.fock.at(std::min<size_t>(s, guess.fock.size() - 1));
+    if (!F0.allFinite()) throw Error("SCF: the initial guess Fock matrix contains NaN or Inf");
+    orb[s] = diagonalize(F0, X);
+  }
+  std::vector<integrals::FactoredDensity> dens(nspin);
+  for (int s = 0; s < nspin; ++s) dens[s] = occupied_density(orb[s].coefficients, nocc[s]);
+
+  Diis diis(opt.diis_vectors);
+  double level_shift = opt.level_shift;
+  double e_old = 0.0;
+  int rising = 0;
+  std::vector<Eigen::MatrixXd> J, K, Vxc, F(nspin), D(nspin);
+  for (int iter = 1; iter <= opt.max_iterations; ++iter) {
+    const auto t_iter = Clock::now();
+    for (int s = 0; s < nspin; ++s) D[s] = dens[s].density;
+    auto t0 = Clock::now();
+    p.jk->compute(dens, want_k, J, K);
+    r.seconds_jk += seconds_since(t0);
+    Eigen::MatrixXd J_total = p.restricted ? Eigen::MatrixXd(2.0 * J[0]) : Eigen::MatrixXd(J[0] + J[1]);
+    double e_xc = 0.0;
+    if (p.xc) {
+      t0 = Clock::now();
+      e_xc = p.xc->compute(D, Vxc);
+      r.seconds_xc += seconds_since(t0);
+    }
+    EnergyComponents ec;
+    ec.nuclear_repulsion = r.components.nuclear_repulsion;
+    ec.xc = e_xc;
+    for (int s = 0; s < nspin; ++s) {
+      F[s] = p.H_core + J_total;
+      if (want_k) F[s] -= alpha_x * K[s];
+      if (p.xc) F[s] += Vxc[s];
+      ec.one_electron += spin_weight * D[s].cwiseProduct(p.H_core).sum();
+      ec.kinetic += spin_weight * D[s].cwiseProduct(p.T).sum();
+      ec.coulomb += 0.5 * spin_weight * D[s].cwiseProduct(J_total).sum();
+      if (want_k) ec.exact_exchange -= 0.5 * alpha_x * spin_weight * D[s].cwiseProduct(K[s]).sum();
+    }
+    const double energy =
+        ec.nuclear_repulsion + ec.one_electron + ec.coulomb + ec.exact_exchange + ec.xc;
+    if (!std::isfinite(energy)) throw Error("SCF: the energy became NaN or Inf at iteration " + std::to_string(iter));
+
+    std::vector<Eigen::MatrixXd> err(nspin);
+    double commutator = 0.0;
+    for (int s = 0; s < nspin; ++s) {
+      Eigen::MatrixXd FDS = F[s] * D[s] * p.S;
+      err[s] = X.transpose() * (FDS - FDS.transpose()) * X;
+      commutator = std::max(commutator, err[s].cwiseAbs().maxCoeff());
+    }
+    const double de = iter == 1 ? energy : energy - e_old;
+    e_old = energy;
+    r.energy = energy;
+    r.components = ec;
+    r.iterations = iter;
+    if (iter > 1 && std::abs(de) < opt.energy_tolerance && commutator < opt.commutator_tolerance)
+      r.converged = true;
+
+    // Fallback for oscillating or rising iterations: shift the virtual levels.
+    rising = (iter > 1 && de > 1e-6) ? rising + 1 : rising;
+    if (level_shift == 0.0 && (rising >= 3 || (iter == 30 && commutator > 1e-4))) level_shift = 0.3;
+
+    if (!r.converged) {
+      auto Fx = diis.extrapolate(F, err);
+      for (int s = 0; s < nspin; ++s) {
+        if (level_shift > 0.0 && commutator > 1e-5)
+          Fx[s] += level_shift * (p.S - p.S * D[s] * p.S);
+        t0 = Clock::now();
+        orb[s] = diagonalize(Fx[s], X);
+        r.seconds_diag += seconds_since(t0);
+        auto next = occupied_density(orb[s].coefficients, nocc[s]);
+        if (opt.damping > 0.0 && commutator > 1e-3) {
+          // Mixed density keeps a factor: [sqrt(1-d) C_new, sqrt(d) C_old].
+          integrals::FactoredDensity mixed;
+          mixed.factor.resize(next.factor.rows(), next.factor.cols() + dens[s].factor.cols());
+          mixed.factor << std::sqrt(1.0 - opt.damping) * next.factor,
+              std::sqrt(opt.damping) * dens[s].factor;
+          mixed.density = (1.0 - opt.damping) * next.density + opt.damping * dens[s].density;
+          next = std::move(mixed);
+        }
+        dens[s] = std::move(next);
+      }
+    }
+    IterationRecord rec{iter, energy, de, commutator, seconds_since(t_iter)};
+    r.history.push_back(rec);
+    if (on_iteration) on_iteration(rec);
+    if (r.converged) break;
+  }
+
+  // Final orbitals: eigenvectors of the Fock matrix built from the final density.
+  r.fock = F;
+  r.density = D;
+  for (int s = 0; s < nspin; ++s) {
+    auto o = diagonalize(F[s], X);
+    r.orbital_energies.push_back(o.energies);
+    r.coefficients.push_back(o.coefficients);
+    Eigen::VectorXd occ = Eigen::VectorXd::Zero(o.energies.size());
+    occ.head(nocc[s]).setOnes();
+    r.occupations.push_back(occ);
+  }
+  return r;
+}
+
+}  // namespace hamlet::scf

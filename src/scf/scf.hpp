@@ -1,0 +1,93 @@
+#pragma once
+// The SCF loop, written once (Psi4/PySCF style): the steps that differ between Hartree–Fock
+// and Kohn–Sham, restricted and unrestricted, are plugged in. Spin channels: one (restricted,
+// D_alpha = D_beta) or two (unrestricted). Densities here are *per spin*.
+#include <Eigen/Core>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "basis/basis_set.hpp"
+#include "chem/molecule.hpp"
+#include "integrals/jk.hpp"
+
+namespace hamlet::scf {
+
+// Exchange–correlation part of a Kohn–Sham Fock build (absent for Hartree–Fock).
+class XcTerm {
+ public:
+  virtual ~XcTerm() = default;
+  // Fraction of exact (Hartree–Fock) exchange mixed into the functional.
+  virtual double exact_exchange_fraction() const = 0;
+  // E_xc and V_xc per spin channel from the per-spin densities (one or two).
+  virtual double compute(const std::vector<Eigen::MatrixXd>& spin_densities,
+                         std::vector<Eigen::MatrixXd>& V) = 0;
+};
+
+struct ConvergenceOptions {
+  int max_iterations = 100;
+  double energy_tolerance = 1e-10;      // |E_n - E_{n-1}| in Eh
+  double commutator_tolerance = 1e-8;   // max |X^T (F D S - S D F) X| over spins
+  int diis_vectors = 8;
+  double damping = 0.0;                 // density mixing fraction in the first iterations
+  double level_shift = 0.0;             // Eh added to virtual levels; 0 = automatic fallback only
+};
+
+struct IterationRecord {
+  int iteration;
+  double energy, delta_energy, commutator;
+  double seconds;
+};
+
+struct EnergyComponents {
+  double nuclear_repulsion = 0, one_electron = 0, coulomb = 0, exact_exchange = 0, xc = 0;
+  double kinetic = 0;  // part of one_electron
+};
+
+struct ScfResult {
+  bool converged = false;
+  int iterations = 0;
+  bool restricted = true;
+  int nalpha = 0, nbeta = 0;
+  double energy = 0;
+  EnergyComponents components;
+  // Per spin channel (size 1 restricted, 2 unrestricted):
+  std::vector<Eigen::VectorXd> orbital_energies;  // ascending
+  std::vector<Eigen::MatrixXd> coefficients;      // AO x MO
+  std::vector<Eigen::VectorXd> occupations;       // 0..1 per spin orbital (restricted: per spin)
+  std::vector<Eigen::MatrixXd> fock;              // converged F (alpha, beta)
+  std::vector<Eigen::MatrixXd> density;           // per-spin density matrices
+  std::vector<IterationRecord> history;
+  double seconds_jk = 0, seconds_xc = 0, seconds_diag = 0;
+  Eigen::MatrixXd total_density() const {
+    return restricted ? Eigen::MatrixXd(2.0 * density[0]) : Eigen::MatrixXd(density[0] + density[1]);
+  }
+};
+
+// Everything the loop needs, built once by the driver.
+struct ScfProblem {
+  const Molecule* molecule = nullptr;
+  const BasisSet* basis = nullptr;
+  Eigen::MatrixXd S, T, H_core;
+  integrals::JKBuilder* jk = nullptr;
+  XcTerm* xc = nullptr;  // nullptr: Hartree–Fock
+  bool restricted = true;
+  int nalpha = 0, nbeta = 0;
+};
+
+// Orbitals (per spin) to start from.
+struct Guess {
+  std::vector<Eigen::MatrixXd> fock;  // diagonalised to give starting orbitals
+};
+
+using IterationCallback = std::function<void(const IterationRecord&)>;
+
+ScfResult run_scf_loop(const ScfProblem& problem, const Guess& guess,
+                       const ConvergenceOptions& options, const IterationCallback& on_iteration = {});
+
+// Symmetric (Löwdin) or, for near-singular S, canonical orthogonaliser X with X^T S X = 1.
+Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance = 1e-7);
+
+}  // namespace hamlet::scf

@@ -1,0 +1,149 @@
+#include "xc/basis_on_grid.hpp"
+
+#include <libint2/solidharmonics.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <utility>
+
+#include "core/error.hpp"
+
+namespace hamlet::xc {
+namespace {
+
+constexpr int kMaxL = 10;  // libint2's solid-harmonic tables stop here
+
+struct CartesianComponent {
+  int a, b, c;                                  // powers of x, y, z
+  std::vector<std::pair<int, double>> to_pure;  // (m index 0..2l, coefficient)
+};
+
+// Cartesian components of angular momentum l in libint2 order, each with the pure functions
+// it contributes to; built once from libint2's own coefficient table.
+const std::vector<CartesianComponent>& cartesian_components(int l) {
+  static const std::array<std::vector<CartesianComponent>, kMaxL + 1> tables = [] {
+    std::array<std::vector<CartesianComponent>, kMaxL + 1> t;
+    for (int L = 0; L <= kMaxL; ++L) {
+      for (int a = L; a >= 0; --a)
+        for (int b = L - a; b >= 0; --b) t[L].push_back({a, b, L - a - b, {}});
+      const auto& coefs = libint2::solidharmonics::SolidHarmonicsCoefficients<double>::instance(L);
+      for (int m = 0; m < 2 * L + 1; ++m)
+        for (int k = 0; k < coefs.nnz(m); ++k)
+          t[L][coefs.row_idx(m)[k]].to_pure.emplace_back(m, coefs.row_values(m)[k]);
+    }
+    return t;
+  }();
+  return tables[l];
+}
+
+double envelope(const Shell& s, double r) {
+  double f = 0.0;
+  for (size_t p = 0; p < s.exponents.size(); ++p)
+    f += std::abs(s.coefficients[p]) * std::exp(-s.exponents[p] * r * r);
+  return f * std::pow(r, s.l);
+}
+
+}  // namespace
+
+double shell_extent(const Shell& s, double tolerance) {
+  // Beyond the outermost primitive maximum sqrt(l / (2 alpha)) the envelope only decreases,
+  // so bisection there finds the last crossing of `tolerance`.
+  double lo = 0.0;
+  for (double alpha : s.exponents) lo = std::max(lo, std::sqrt(s.l / (2.0 * alpha)));
+  if (envelope(s, lo) <= tolerance) return lo;
+  double hi = std::max(1.0, 2.0 * lo);
+  while (envelope(s, hi) > tolerance) hi *= 2.0;
+  for (int it = 0; it < 100 && hi - lo > 1e-6 * hi; ++it) {
+    const double mid = 0.5 * (lo + hi);
+    (envelope(s, mid) > tolerance ? lo : hi) = mid;
+  }
+  return hi;
+}
+
+void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
+                    const Eigen::Ref<const Eigen::MatrixX3d>& points, bool gradients,
+                    BasisValues& out) {
+  const Eigen::Index np = points.rows();
+  int nf = 0;
+  for (int s : shells) nf += basis.shells[s].size();
+  out.value.setZero(np, nf);
+  if (gradients) {
+    out.dx.setZero(np, nf);
+    out.dy.setZero(np, nf);
+    out.dz.setZero(np, nf);
+  }
+  // Eigen arrays so that exp() vectorises; reused across shells.
+  Eigen::ArrayXd x(np), y(np), z(np), r2(np), radial(np), dradial(np);
+  int offset = 0;
+  for (int si : shells) {
+    const Shell& sh = basis.shells[si];
+    if (sh.l > kMaxL) throw Error("basis functions with l > 10 are not supported on the grid");
+    x = points.col(0).array() - sh.center.x();
+    y = points.col(1).array() - sh.center.y();
+    z = points.col(2).array() - sh.center.z();
+    r2 = x * x + y * y + z * z;
+    radial.setZero();
+    dradial.setZero();
+    for (size_t p = 0; p < sh.exponents.size(); ++p) {
+      const Eigen::ArrayXd g = sh.coefficients[p] * (-sh.exponents[p] * r2).exp();
+      radial += g;
+      // d/dx R(r^2) = x * dradial with dradial = sum_p -2 alpha_p c_p exp(-alpha_p r^2).
+      if (gradients) dradial -= (2.0 * sh.exponents[p]) * g;
+    }
+    if (sh.l == 0) {
+      out.value.col(offset) = radial.matrix();
+      if (gradients) {
+        out.dx.col(offset) = (x * dradial).matrix();
+        out.dy.col(offset) = (y * dradial).matrix();
+        out.dz.col(offset) = (z * dradial).matrix();
+      }
+    } else if (sh.l == 1) {
+      // libint2 standard pure p order is (y, z, x), unit coefficients.
+      const Eigen::ArrayXd* comp[3] = {&y, &z, &x};
+      for (int m = 0; m < 3; ++m) {
+        const Eigen::ArrayXd& u = *comp[m];
+        out.value.col(offset + m) = (u * radial).matrix();
+        if (gradients) {
+          out.dx.col(offset + m) = (u * x * dradial).matrix();
+          out.dy.col(offset + m) = (u * y * dradial).matrix();
+          out.dz.col(offset + m) = (u * z * dradial).matrix();
+        }
+      }
+      if (gradients) {
+        out.dy.col(offset).array() += radial;
+        out.dz.col(offset + 1).array() += radial;
+        out.dx.col(offset + 2).array() += radial;
+      }
+    } else {
+      const auto& comps = cartesian_components(sh.l);
+      std::array<double, kMaxL + 2> xp, yp, zp;
+      for (Eigen::Index i = 0; i < np; ++i) {
+        xp[0] = yp[0] = zp[0] = 1.0;
+        for (int k = 1; k <= sh.l; ++k) {
+          xp[k] = xp[k - 1] * x[i];
+          yp[k] = yp[k - 1] * y[i];
+          zp[k] = zp[k - 1] * z[i];
+        }
+        const double R = radial[i], dR = dradial[i];
+        for (const auto& c : comps) {
+          const double mono = xp[c.a] * yp[c.b] * zp[c.c];
+          const double v = mono * R;
+          for (const auto& [m, coef] : c.to_pure) out.value(i, offset + m) += coef * v;
+          if (!gradients) continue;
+          const double gx = (c.a ? c.a * xp[c.a - 1] * yp[c.b] * zp[c.c] * R : 0.0) + mono * x[i] * dR;
+          const double gy = (c.b ? c.b * xp[c.a] * yp[c.b - 1] * zp[c.c] * R : 0.0) + mono * y[i] * dR;
+          const double gz = (c.c ? c.c * xp[c.a] * yp[c.b] * zp[c.c - 1] * R : 0.0) + mono * z[i] * dR;
+          for (const auto& [m, coef] : c.to_pure) {
+            out.dx(i, offset + m) += coef * gx;
+            out.dy(i, offset + m) += coef * gy;
+            out.dz(i, offset + m) += coef * gz;
+          }
+        }
+      }
+    }
+    offset += sh.size();
+  }
+}
+
+}  // namespace hamlet::xc

@@ -1,0 +1,72 @@
+#pragma once
+// Exchange-correlation energy and Kohn-Sham potential matrix by numerical quadrature:
+//   E_xc = sum_i w_i rho_i eps(rho_i, sigma_i),
+//   V_mn = sum_i w_i [ vrho_i chi_m chi_n + 2 vsigma_i grad(rho)_i . grad(chi_m chi_n) ]
+// (spin-resolved analogues for open shells). Work is done per grid batch on the basis
+// functions whose extent reaches the batch, with dense products
+// chi[np x nlocal] * D[nlocal x nlocal]; batches are spread over OpenMP threads.
+#include <Eigen/Core>
+#include <vector>
+
+#include "basis/basis_set.hpp"
+#include "chem/molecule.hpp"
+#include "grid/molecular_grid.hpp"
+#include "xc/functional.hpp"
+
+namespace hamlet::xc {
+
+struct XcOptions {
+  // Shells are used on a batch when their extent at this tolerance (see shell_extent)
+  // reaches it; Psi4's DFT_BASIS_TOLERANCE default.
+  double basis_tolerance = 1e-12;
+};
+
+struct XcResult {
+  double energy = 0.0;    // E_xc (Hartree)
+  Eigen::MatrixXd V;      // dE_xc/dD, symmetric, nbf x nbf
+  double electrons = 0.0; // integral of rho: a check on grid and density
+};
+
+struct XcUnrestrictedResult {
+  double energy = 0.0;
+  Eigen::MatrixXd Va, Vb;
+  double electrons_alpha = 0.0, electrons_beta = 0.0;
+};
+
+class XcIntegrator {
+ public:
+  // Copies what it needs, so temporaries may be passed. Throws hamlet::Error when the
+  // basis does not sit on `mol`'s atoms or the functional has no density-functional part.
+  XcIntegrator(const Molecule& mol, const BasisSet& basis, const grid::MolecularGrid& grid,
+               const Functional& functional, XcOptions options = {});
+
+  // Closed shell, from the total density matrix D = Da + Db (symmetric, nbf x nbf).
+  XcResult compute_restricted(const Eigen::MatrixXd& D_total) const;
+  // Open shell, from the spin density matrices.
+  XcUnrestrictedResult compute_unrestricted(const Eigen::MatrixXd& Da,
+                                            const Eigen::MatrixXd& Db) const;
+
+  // S_mn = integral chi_m chi_n on the grid (a check of grid and basis functions).
+  Eigen::MatrixXd numerical_overlap() const;
+
+  const grid::MolecularGrid& grid() const { return grid_; }
+  const Functional& functional() const { return functional_; }
+  // Mean number of basis functions per batch (screening diagnostic).
+  double mean_functions_per_batch() const;
+
+ private:
+  struct BatchBasis {
+    std::vector<int> shells;  // significant shells
+    std::vector<int> aos;     // their AO indices, in order
+  };
+  template <class Kernel>
+  void for_each_batch(bool gradients, Kernel&& kernel) const;
+
+  BasisSet basis_;
+  grid::MolecularGrid grid_;
+  Functional functional_;
+  XcOptions options_;
+  std::vector<BatchBasis> batch_basis_;
+};
+
+}  // namespace hamlet::xc

@@ -1,0 +1,178 @@
+// Tensor products: validation, fused kernel vs torch ops, equivariance, gradients.
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+#include <torch/csrc/autograd/autograd.h>
+
+#include "core/error.hpp"
+#include "equivariant/spherical_harmonics.hpp"
+#include "equivariant/tensor_product.hpp"
+#include "equivariant/testing.hpp"
+
+namespace hamlet::equivariant {
+namespace {
+
+using testing::Rep;
+
+double max_abs(const at::Tensor& t) { return t.numel() ? t.abs().max().item<double>() : 0.0; }
+
+Irreps scalars(int64_t n) { return Irreps(std::to_string(n) + "x0e"); }
+
+TEST(TensorProduct, ValidatesInstructions) {
+  Irreps a("2x0e+2x1o"), b("1x0e+1x1o"), out("2x0e+2x1o+2x1e");
+  EXPECT_NO_THROW(TensorProduct(a, b, out, fully_connected_instructions(a, b, out)));
+  // 1o x 1o -> 1o breaks parity.
+  try {
+    TensorProduct(a, b, out, std::vector<Instruction>{{1, 1, 1, TpMode::kUVW, 1.0}});
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("parity"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(TensorProduct(a, b, Irreps("1x2e"), std::vector<Instruction>{{0, 0, 0, TpMode::kUVW, 1.0}}), Error);
+  EXPECT_THROW(TensorProduct(a, b, out, std::vector<Instruction>{{0, 2, 0, TpMode::kUVW, 1.0}}), Error);
+  EXPECT_THROW(TensorProduct(a, b, Irreps("3x0e"), std::vector<Instruction>{{0, 0, 0, TpMode::kUVU, 1.0}}), Error);
+  // fully connected instructions only contain allowed paths: 0e x 0e, 1o x 1o -> 0e, ...
+  auto ins = fully_connected_instructions(a, b, out);
+  EXPECT_EQ(ins.size(), 5u);  // 0e0e->0e, 0e1o->1o, 1o0e->1o, 1o1o->0e, 1o1o->1e
+}
+
+TEST(TensorProduct, WeightLayoutAndCount) {
+  Irreps a("32x0e+32x1o+32x2e"), sh = Irreps::spherical_harmonics(2);
+  auto tp = fully_connected_tensor_product(a, sh, a);
+  EXPECT_EQ(tp->instructions().size(), 11u);
+  EXPECT_EQ(tp->weight_numel(), 11 * 32 * 32);
+  auto cw = channelwise_instructions(Irreps("4x0e+4x1o"), sh, Irreps("0e+1o+2e"));
+  TensorProduct tp2(Irreps("4x0e+4x1o"), sh, cw.irreps_out, cw.instructions);
+  EXPECT_EQ(tp2->weight_numel(), int64_t(cw.instructions.size()) * 4);
+}
+
+struct Case {
+  Irreps in1, in2, out;
+  bool channelwise;
+};
+
+std::vector<Case> cases() {
+  auto cw = channelwise_instructions(Irreps("3x0e+2x1o+2x2e+1x3o"), Irreps::spherical_harmonics(3));
+  return {
+      {Irreps("3x0e+2x1o+1x1e+2x2e+1x3o"), Irreps("2x0e+1x1o+1x2e+1x3o"),
+       Irreps("2x0e+3x1o+2x1e+2x2e+1x3o+1x4e"), false},
+      {Irreps("2x0e+2x1o+2x2e+2x3o+2x4e"), Irreps::spherical_harmonics(4),
+       Irreps("2x0e+2x1o+2x2e+2x3o+2x4e"), false},
+      {Irreps("3x0e+2x1o+2x2e+1x3o"), Irreps::spherical_harmonics(3), cw.irreps_out, true},
+  };
+}
+
+TensorProduct make(const Case& c, bool internal = false, bool fused = true) {
+  TensorProductOptions opts;
+  opts.internal_weights = internal;
+  opts.fused = fused;
+  if (!c.channelwise) return fully_connected_tensor_product(c.in1, c.in2, c.out, opts);
+  return TensorProduct(c.in1, c.in2, c.out, channelwise_instructions(c.in1, c.in2).instructions,
+                       opts);
+}
+
+TEST(TensorProduct, FusedKernelMatchesTorchOps) {
+  for (const auto& c : cases()) {
+    auto tp = make(c);
+    auto opts = at::TensorOptions().dtype(at::kDouble);
+    at::Tensor x1 = at::randn({13, c.in1.dim()}, opts).requires_grad_();
+    at::Tensor x2 = at::randn({13, c.in2.dim()}, opts).requires_grad_();
+    at::Tensor w = at::randn({13, tp->weight_numel()}, opts).requires_grad_();
+    at::Tensor fused = tp->forward(x1, x2, w), ref = tp->forward_reference(x1, x2, w);
+    EXPECT_LT(max_abs(fused - ref), 1e-12 * std::max(1.0, max_abs(ref)));
+    at::Tensor g = at::randn_like(ref);
+    auto gf = torch::autograd::grad({fused}, {x1, x2, w}, {g});
+    auto gr = torch::autograd::grad({ref}, {x1, x2, w}, {g});
+    for (int i = 0; i < 3; ++i) EXPECT_LT(max_abs(gf[i] - gr[i]), 1e-12) << "input " << i;
+  }
+}
+
+TEST(TensorProduct, FusedKernelMatchesTorchOpsInFloat32AndManyChannels) {
+  Irreps a("32x0e+32x1o+32x2e");
+  auto tp = fully_connected_tensor_product(a, Irreps::spherical_harmonics(2), a);
+  at::Tensor x1 = at::randn({50, a.dim()}), x2 = at::randn({50, 9});
+  at::Tensor w = at::randn({50, tp->weight_numel()});
+  at::Tensor fused = tp->forward(x1, x2, w), ref = tp->forward_reference(x1, x2, w);
+  EXPECT_LT(max_abs(fused - ref), 1e-5 * max_abs(ref));
+}
+
+TEST(TensorProduct, EquivariantWithPerEdgeWeights) {
+  for (const auto& c : cases()) {
+    auto tp = make(c);
+    Irreps w = scalars(tp->weight_numel());
+    auto f = [&](const std::vector<at::Tensor>& in) {
+      return std::vector{tp->forward(in[0], in[1], in[2])};
+    };
+    EXPECT_LE(testing::equivariance_error(f, {c.in1, c.in2, w}, {c.out}, at::kDouble), 1e-10)
+        << c.in1.str();
+    EXPECT_LE(testing::equivariance_error(f, {c.in1, c.in2, w}, {c.out}, at::kFloat), 1e-4)
+        << c.in1.str();
+  }
+}
+
+TEST(TensorProduct, EquivariantWithEdgeHarmonicsAndInternalWeights) {
+  const auto c = cases()[1];
+  auto tp = make(c, true);
+  tp->to(at::kDouble);
+  // Second input built from Cartesian edge vectors inside the function.
+  auto f = [&](const std::vector<at::Tensor>& in) {
+    return std::vector{tp->forward(in[0], spherical_harmonics(4, in[1]))};
+  };
+  EXPECT_LE(testing::equivariance_error(f, {c.in1, Rep::cartesian_vectors()}, {c.out}, at::kDouble),
+            1e-10);
+  EXPECT_EQ(tp->parameters().size(), 1u);
+  EXPECT_EQ(tp->weight.numel(), tp->weight_numel());
+}
+
+TEST(TensorProduct, NumericalGradientsFloat64) {
+  for (const auto& c : cases()) {
+    auto tp = make(c);
+    auto opts = at::TensorOptions().dtype(at::kDouble);
+    at::Tensor x1 = at::randn({2, c.in1.dim()}, opts).requires_grad_();
+    at::Tensor x2 = at::randn({2, c.in2.dim()}, opts).requires_grad_();
+    at::Tensor w = at::randn({2, tp->weight_numel()}, opts).requires_grad_();
+    auto f = [&](const std::vector<at::Tensor>& in) {
+      return std::vector{tp->forward(in[0], in[1], in[2])};
+    };
+    EXPECT_LT(testing::gradient_error(f, {x1, x2, w}), 1e-7) << c.in1.str();
+  }
+}
+
+TEST(TensorProduct, SecondDerivativesMatchTorchOps) {
+  const auto c = cases()[0];
+  auto tp = make(c);
+  auto opts = at::TensorOptions().dtype(at::kDouble);
+  at::Tensor x1 = at::randn({4, c.in1.dim()}, opts).requires_grad_();
+  at::Tensor x2 = at::randn({4, c.in2.dim()}, opts).requires_grad_();
+  at::Tensor w = at::randn({4, tp->weight_numel()}, opts);
+  auto second = [&](bool fused) {
+    at::Tensor y = fused ? tp->forward(x1, x2, w) : tp->forward_reference(x1, x2, w);
+    auto g = torch::autograd::grad({y.pow(2).sum()}, {x1}, {}, true, true);
+    return torch::autograd::grad({g[0].pow(2).sum()}, {x2})[0];
+  };
+  EXPECT_LT(max_abs(second(true) - second(false)), 1e-10);
+}
+
+TEST(TensorProduct, ComponentNormalisedOutputs) {
+  Irreps a("8x0e+8x1o+8x2e");
+  auto tp = fully_connected_tensor_product(a, Irreps::spherical_harmonics(2), a);
+  at::Tensor x1 = at::randn({4000, a.dim()});
+  at::Tensor x2 = spherical_harmonics(2, at::randn({4000, 3}));
+  at::Tensor w = at::randn({4000, tp->weight_numel()});
+  at::Tensor y = tp->forward(x1, x2, w);
+  double var = y.pow(2).mean().item<double>();
+  EXPECT_GT(var, 0.8);
+  EXPECT_LT(var, 1.25);
+}
+
+TEST(TensorProduct, RejectsWrongShapes) {
+  const auto c = cases()[0];
+  auto tp = make(c);
+  at::Tensor x1 = at::randn({3, c.in1.dim()}), x2 = at::randn({3, c.in2.dim()});
+  EXPECT_THROW(tp->forward(x1, x2), Error);
+  EXPECT_THROW(tp->forward(x1, x2, at::randn({3, tp->weight_numel() + 1})), Error);
+  EXPECT_THROW(tp->forward(x1, at::randn({4, c.in2.dim()}), at::randn({3, tp->weight_numel()})),
+               Error);
+}
+
+}  // namespace
+}  // namespace hamlet::equivariant
