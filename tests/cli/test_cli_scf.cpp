@@ -1,0 +1,79 @@
+// The `hamlet scf` contract: outputs on success; on bad input a clear message naming the cause,
+// a non-zero exit code and no output file left behind.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "support/run_command.hpp"
+
+using namespace hamlet;
+namespace fs = std::filesystem;
+
+namespace {
+const char* kWater = "3\nwater\nO 0 0 0.117790\nH 0 0.755453 -0.471161\nH 0 -0.755453 -0.471161\n";
+
+struct Case {
+  fs::path dir, json;
+};
+Case prepare(const std::string& name, const std::string& xyz) {
+  Case c{test::scratch_dir(name), {}};
+  c.json = c.dir / "out.json";
+  test::write_text(c.dir / "mol.xyz", xyz);
+  return c;
+}
+}  // namespace
+
+TEST(CliScf, WritesJsonMatricesAndMolden) {
+  auto c = prepare("ok", kWater);
+  auto r = test::run_hamlet("scf " + (c.dir / "mol.xyz").string() + " --basis def2-svp --method hf --json " +
+                            c.json.string() + " --save-matrices " + (c.dir / "m").string() + " --molden " +
+                            (c.dir / "w.molden").string() + " --threads 1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in(c.json);
+  auto j = nlohmann::json::parse(in);
+  // Psi4 1.3.2 RHF/def2-SVP water: -75.9609698336 Eh (tests/support/psi4_reference.hpp), 1e-8
+  EXPECT_NEAR(j["energy"].get<double>(), -75.9609698336, 1e-8);
+  EXPECT_TRUE(j["converged"].get<bool>());
+  EXPECT_EQ(j["nbf"].get<int>(), 24);
+  EXPECT_EQ(j["orbital_energies"].size(), 24u);
+  EXPECT_LT(j["homo"].get<double>(), j["lumo"].get<double>());
+  EXPECT_EQ(j["dipole_au"].size(), 3u);
+  for (auto key : {"iterations", "timings", "energy_components", "mulliken_charges"}) EXPECT_TRUE(j.contains(key)) << key;
+  for (auto f : {"S.npy", "T.npy", "H_core.npy", "F.npy", "D.npy", "C.npy", "orbital_energies.npy"})
+    EXPECT_TRUE(fs::exists(c.dir / "m" / f)) << f;
+  EXPECT_TRUE(fs::exists(c.dir / "w.molden"));
+  for (const auto& e : fs::directory_iterator(c.dir)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
+}
+
+struct BadInput {
+  std::string name, xyz, args, expected_message;
+  int exit_code;
+};
+
+class CliScfBadInput : public ::testing::TestWithParam<BadInput> {};
+
+TEST_P(CliScfBadInput, ClearErrorNonZeroExitNoOutput) {
+  const auto& p = GetParam();
+  auto c = prepare(p.name, p.xyz);
+  test::write_text(c.dir / "honly.gbs", "****\nH 0\nS 1 1.00\n 1.0 1.0\n****\n");
+  std::string args = p.args;
+  for (size_t pos; (pos = args.find("DIR/")) != std::string::npos;) args.replace(pos, 4, c.dir.string() + "/");
+  auto r = test::run_hamlet("scf " + (c.dir / "mol.xyz").string() + " " + args + " --json " + c.json.string());
+  EXPECT_EQ(r.exit_code, p.exit_code) << r.output;
+  EXPECT_NE(r.output.find(p.expected_message), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(c.json));
+  for (const auto& e : fs::directory_iterator(c.dir)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cases, CliScfBadInput,
+    ::testing::Values(
+        BadInput{"malformed", "3\n\nO 0 0 0\nH 0 0.75 -0.47\nH 0 -0.75\n", "", "mol.xyz:5: expected 'element x y z'", 1},
+        BadInput{"element", "2\n\nO 0 0 0\nQx 0 0 1\n", "", "mol.xyz:4: unknown element 'Qx'", 1},
+        BadInput{"basis_name", kWater, "--basis def2-nonexistent", "unknown basis set 'def2-nonexistent'", 1},
+        BadInput{"basis_element", kWater, "--basis DIR/honly.gbs", "has no functions for element O", 1},
+        BadInput{"multiplicity", kWater, "--multiplicity 2", "cannot have multiplicity 2", 1},
+        BadInput{"not_converged", kWater, "--max-iter 3", "SCF did not converge in 3 iterations", 3},
+        BadInput{"method", kWater, "--method nonsense", "unknown method 'nonsense'", 1},
+        BadInput{"usage", kWater, "--grid notanumber", "--grid", 2}),
+    [](const auto& info) { return info.param.name; });
