@@ -4,6 +4,7 @@
 #include <array>
 #include <cmath>
 #include <deque>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <numbers>
@@ -66,6 +67,71 @@ void validate(int Z, const std::vector<Shell>& shells) {
     electrons += s.occupation;
   }
   if (!(electrons > 0.0)) throw Error("atomic configuration holds no electrons");
+}
+
+// Solves (T - shift) x = b in place for the symmetric tridiagonal T (diagonal d, off-diagonal e)
+// by LU with partial pivoting; exactly singular pivots are nudged, as inverse iteration needs.
+void solve_shifted_tridiagonal(const Eigen::VectorXd& d, const Eigen::VectorXd& e, double shift,
+                               Eigen::VectorXd& b) {
+  const int n = static_cast<int>(d.size());
+  const double tiny = std::numeric_limits<double>::epsilon() *
+                      std::max(d.cwiseAbs().maxCoeff(), n > 1 ? e.cwiseAbs().maxCoeff() : 0.0);
+  Eigen::VectorXd diag = d.array() - shift, upper = Eigen::VectorXd::Zero(n),
+                  upper2 = Eigen::VectorXd::Zero(n), lower = Eigen::VectorXd::Zero(n);
+  std::vector<bool> swapped(n, false);
+  for (int i = 0; i + 1 < n; ++i) upper[i] = e[i];
+  for (int i = 0; i + 1 < n; ++i) {
+    if (std::abs(diag[i]) >= std::abs(e[i])) {
+      if (diag[i] == 0.0) diag[i] = tiny;
+      lower[i] = e[i] / diag[i];
+      diag[i + 1] -= lower[i] * upper[i];
+    } else {  // swap rows i and i+1
+      swapped[i] = true;
+      const double factor = diag[i] / e[i];
+      diag[i] = e[i];
+      lower[i] = factor;
+      const double old_upper = upper[i];
+      upper[i] = diag[i + 1];
+      diag[i + 1] = old_upper - factor * diag[i + 1];
+      if (i + 2 < n) {
+        upper2[i] = upper[i + 1];
+        upper[i + 1] = -factor * upper[i + 1];
+      }
+    }
+  }
+  if (diag[n - 1] == 0.0) diag[n - 1] = tiny;
+  for (int i = 0; i + 1 < n; ++i) {
+    if (swapped[i]) std::swap(b[i], b[i + 1]);
+    b[i + 1] -= lower[i] * b[i];
+  }
+  for (int i = n - 1; i >= 0; --i) {
+    double sum = b[i];
+    if (i + 1 < n) sum -= upper[i] * b[i + 1];
+    if (i + 2 < n) sum -= upper2[i] * b[i + 2];
+    b[i] = sum / diag[i];
+  }
+}
+
+// Lowest `count` eigenpairs of the symmetric matrix a. Only a few of the ~100 eigenvectors are
+// occupied, so: Householder tridiagonalisation, all eigenvalues of the tridiagonal matrix, and
+// inverse iteration for the wanted vectors (radial levels of one l are never degenerate).
+void lowest_eigenpairs(const Eigen::MatrixXd& a, int count, Eigen::VectorXd& values,
+                       Eigen::MatrixXd& vectors) {
+  const Eigen::Tridiagonalization<Eigen::MatrixXd> tri(a);
+  const Eigen::VectorXd d = tri.diagonal(), e = tri.subDiagonal();
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
+  solver.computeFromTridiagonal(d, e, Eigen::EigenvaluesOnly);
+  if (solver.info() != Eigen::Success) throw Error("atomic solver: eigensolver failed");
+  values = solver.eigenvalues().head(count);
+  vectors.resize(a.rows(), count);
+  for (int k = 0; k < count; ++k) {
+    Eigen::VectorXd x = Eigen::VectorXd::Ones(a.rows());
+    for (int it = 0; it < 3; ++it) {
+      solve_shifted_tridiagonal(d, e, values[k], x);
+      x.normalize();
+    }
+    vectors.col(k) = tri.matrixQ() * x;
+  }
 }
 
 // Pulay (DIIS/Anderson) mixing of the electronic potential V_H + V_xc on the quadrature points.
@@ -170,10 +236,10 @@ RadialSolution solve_radial(int Z, Functional functional, const AtomOptions& opt
     electrons += s.occupation;
   }
   std::vector<Eigen::MatrixXd> kinetic_l(l_max + 1), fixed_l(l_max + 1);
-  std::vector<bool> l_used(l_max + 1, false);
-  for (const Shell& s : shells) l_used[s.l] = true;
+  std::vector<int> levels_l(l_max + 1, 0);  // eigenpairs needed per l
+  for (const Shell& s : shells) levels_l[s.l] = std::max(levels_l[s.l], s.n - s.l);
   for (int l = 0; l <= l_max; ++l) {
-    if (!l_used[l]) continue;
+    if (levels_l[l] == 0) continue;
     const Eigen::VectorXd centrifugal = (0.5 * l * (l + 1)) * r.cwiseAbs2().cwiseInverse();
     kinetic_l[l] = kinetic + interior(fem->mass(centrifugal));
     fixed_l[l] = orthonormal(kinetic_l[l] + nuclear);
@@ -198,7 +264,7 @@ RadialSolution solve_radial(int Z, Functional functional, const AtomOptions& opt
     v_in[q] = electrons * (1.0 - thomas_fermi_screening(r[q] / tf_length)) / r[q];
 
   const LdaXc xc(functional);
-  PulayMixer mixer(w.cwiseProduct(r.cwiseAbs2()), 8, 0.5);
+  PulayMixer mixer(w.cwiseProduct(r.cwiseAbs2()), 6, 0.7);
 
   RadialSolution sol;
   sol.basis = fem;
@@ -211,21 +277,21 @@ RadialSolution solve_radial(int Z, Functional functional, const AtomOptions& opt
 
   double previous_energy = 0.0;
   bool converged = false;
-  Eigen::VectorXd v_out, density, exc, vxc;
+  Eigen::VectorXd v_out, density, exc, vxc, eigenvalues;
+  Eigen::MatrixXd eigenvectors;
   for (int iteration = 1; iteration <= options.max_iterations && !converged; ++iteration) {
     const Eigen::MatrixXd potential = orthonormal(interior(fem->mass(v_in)));
     Eigen::VectorXd rho = Eigen::VectorXd::Zero(r.size());  // 4 pi r^2 n(r)
     double kinetic_energy = 0.0;
     for (int l = 0; l <= l_max; ++l) {
-      if (!l_used[l]) continue;
-      const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(fixed_l[l] + potential);
-      if (eig.info() != Eigen::Success) throw Error("atomic solver: eigensolver failed");
+      if (levels_l[l] == 0) continue;
+      lowest_eigenpairs(fixed_l[l] + potential, levels_l[l], eigenvalues, eigenvectors);
       for (size_t i = 0; i < shells.size(); ++i) {
         if (shells[i].l != l) continue;
         const int index = shells[i].n - l - 1;  // n-th level of this l has n - l - 1 nodes
         Eigen::VectorXd& c = sol.orbital_coefficients[i];
-        c.segment(1, n) = cholesky.matrixU().solve(eig.eigenvectors().col(index));
-        res.orbitals[i] = {shells[i].n, l, shells[i].occupation, eig.eigenvalues()[index]};
+        c.segment(1, n) = cholesky.matrixU().solve(eigenvectors.col(index));
+        res.orbitals[i] = {shells[i].n, l, shells[i].occupation, eigenvalues[index]};
         kinetic_energy += shells[i].occupation *
                           c.segment(1, n).dot(kinetic_l[l] * c.segment(1, n));
         rho += shells[i].occupation * fem->values(c).cwiseAbs2();

@@ -30,11 +30,11 @@ std::vector<Shell> ground_state_configuration(int Z);
 
 struct AtomOptions {
   std::vector<Shell> configuration;  // empty: ground_state_configuration(Z); may describe an ion
-  int num_elements = 0;              // finite elements; 0 picks a Z-dependent default
-  int nodes_per_element = 0;         // Lobatto nodes per element (polynomial order + 1); 0: default
-  double r_max = 50.0;               // Bohr; orbitals vanish here
-  double energy_tolerance = 1e-11;   // Hartree, change between SCF iterations
-  double potential_tolerance = 1e-9; // norm of V_out - V_in (weighted by r^2 dr)
+  int num_elements = 0;       // finite elements; 0: 8 for Z <= 18, else 10
+  int nodes_per_element = 0;  // Lobatto nodes per element (polynomial order + 1); 0: 15
+  double r_max = 50.0;        // Bohr (> 1); orbitals vanish here
+  double energy_tolerance = 1e-11;    // Hartree, change between SCF iterations
+  double potential_tolerance = 1e-9;  // norm of V_out - V_in (weighted by r^2 dr)
   int max_iterations = 200;
 };
 

@@ -18,8 +18,8 @@ xc_func_type* init_functional(int id) {
     xc_func_free(f);
     throw Error("libxc: cannot initialise functional id " + std::to_string(id));
   }
-  // libxc zeroes e_xc and v_xc below its default threshold (~1e-15 here), which would put a
-  // step into the potential tail (at ~21 Bohr for H). Keep the functional's own low-density form.
+  // libxc zeroes e_xc and v_xc below its default density threshold (1e-15 for these), which
+  // puts a step into the potential tail (at 22 Bohr for H). Keep the smooth low-density form.
   xc_func_set_dens_threshold(f, kDensityThreshold);
   return f;
 }

@@ -4,7 +4,9 @@
 
 #include "basis/basis_library.hpp"
 #include "core/error.hpp"
+#include "grid/molecular_grid.hpp"
 #include "integrals/one_body.hpp"
+#include "scf/kohn_sham.hpp"
 
 namespace hamlet::scf {
 namespace {
@@ -48,8 +50,21 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   run.timings["jk_setup"] = since(t0);
 
   const std::string method = lower(settings.method);
-  if (method != "hf")
-    throw Error("unknown method '" + settings.method + "' (this build knows: hf)");
+  const bool need_grid = method != "hf" || lower(settings.guess) == "sap";
+  grid::MolecularGrid grid;
+  if (need_grid) {
+    t0 = Clock::now();
+    grid::GridOptions grid_options;
+    grid_options.level = settings.grid_level;
+    grid = grid::build_molecular_grid(molecule, grid_options);
+    run.timings["grid"] = since(t0);
+  }
+  std::unique_ptr<XcTerm> xc;
+  if (method != "hf") {
+    t0 = Clock::now();
+    xc = make_xc_term(settings.method, molecule, run.basis, grid);
+    run.timings["xc_setup"] = since(t0);
+  }
 
   ScfProblem problem;
   problem.molecule = &run.molecule;
@@ -58,6 +73,7 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   problem.T = run.T;
   problem.H_core = run.H_core;
   problem.jk = jk.get();
+  problem.xc = xc.get();
   const int n = molecule.electron_count();
   const int unpaired = molecule.multiplicity - 1;
   problem.nalpha = (n + unpaired) / 2;
@@ -73,8 +89,13 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
                     " but the basis has " + std::to_string(run.basis.nbf) + " functions");
   } else if (lower(settings.guess) == "core") {
     guess.fock = {run.H_core};
+  } else if (lower(settings.guess) == "sap") {
+    t0 = Clock::now();
+    run.H_sap = run.T + sap_potential_matrix(molecule, run.basis, run.V, grid);
+    run.timings["sap_guess"] = since(t0);
+    guess.fock = {run.H_sap};
   } else {
-    throw Error("unknown guess '" + settings.guess + "' (core)");
+    throw Error("unknown guess '" + settings.guess + "' (core, sap)");
   }
 
   t0 = Clock::now();

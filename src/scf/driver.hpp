@@ -13,9 +13,9 @@ struct ScfSettings {
   std::string method = "hf";        // "hf" or a functional name (xc layer)
   bool density_fitting = false;
   std::string auxiliary_basis;      // empty: Psi4's default JK-fitting basis for `basis`
-  std::string guess = "core";       // "core", "sap"
+  std::string guess = "sap";        // "sap" (superposition of atomic potentials) or "core"
   const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
-  int grid_level = 3;
+  int grid_level = 2;               // grid::grid_level_spec; 3 matches Psi4's (99, 590) grid
   bool force_unrestricted = false;  // UHF/UKS even for singlets
   ConvergenceOptions convergence;
 };
@@ -25,6 +25,7 @@ struct ScfRun {
   BasisSet basis;
   ScfResult result;
   Eigen::MatrixXd S, T, V, H_core;
+  Eigen::MatrixXd H_sap;  // T + V_SAP, when the SAP guess was used
   std::map<std::string, double> timings;  // seconds by phase
 };
 

@@ -8,13 +8,23 @@
 #include "xc/basis_on_grid.hpp"
 
 namespace hamlet::xc {
+
+// The basis functions kept on one batch (columns of the evaluated values) and the weights.
+struct XcIntegrator::BatchView {
+  const std::vector<int>& aos;
+  Eigen::Ref<const Eigen::MatrixXd> X, Xx, Xy, Xz;  // Xx..Xz alias X without gradients
+  Eigen::Ref<const Eigen::ArrayXd> w;
+};
+
 namespace {
 
 // Per-thread scratch reused across batches (Eigen resizes are no-ops once large enough).
 struct Workspace {
   BasisValues chi;
+  std::vector<int> aos;
+  Eigen::ArrayXd norms;
   Eigen::MatrixXd Ta, Tb, Za, Zb, M;
-  Eigen::ArrayXd rho, sigma, exc, vrho, vsigma;
+  Eigen::ArrayXd rho, rho_a, rho_b, sigma, exc, vrho, vsigma;
   Eigen::ArrayXd gax, gay, gaz, gbx, gby, gbz;
 };
 
@@ -25,16 +35,59 @@ void check_density(const Eigen::MatrixXd& D, int nbf, const char* what) {
                 " functions");
 }
 
+// Drops insignificant columns of ws.chi in place (see XcOptions::significance_tolerance);
+// returns how many remain, their AO indices in ws.aos.
+int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool gradients,
+                     double tolerance, Workspace& ws) {
+  const int nf = static_cast<int>(aos.size());
+  ws.aos = aos;
+  if (tolerance <= 0.0) return nf;
+  BasisValues& c = ws.chi;
+  ws.norms = (c.value.array().square().colwise() * w.abs()).colwise().sum().transpose();
+  if (gradients)
+    ws.norms += ((c.dx.array().square() + c.dy.array().square() + c.dz.array().square()).colwise() *
+                 w.abs()).colwise().sum().transpose();
+  ws.norms = ws.norms.sqrt();
+  const double threshold = tolerance / std::max(ws.norms.maxCoeff(), 1e-300);
+  int kept = 0;
+  for (int j = 0; j < nf; ++j) {
+    if (ws.norms[j] < threshold) continue;
+    if (kept != j) {  // kept <= j: moving columns left never overwrites a pending one
+      c.value.col(kept) = c.value.col(j);
+      if (gradients) {
+        c.dx.col(kept) = c.dx.col(j);
+        c.dy.col(kept) = c.dy.col(j);
+        c.dz.col(kept) = c.dz.col(j);
+      }
+    }
+    ws.aos[kept++] = aos[j];
+  }
+  ws.aos.resize(kept);
+  return kept;
+}
+
 // rho_i = sum_mn chi_im D_mn chi_in = sum_n T_in chi_in with T = chi D; grad rho = 2 T . grad chi.
-void density_on_batch(const BasisValues& chi, const Eigen::MatrixXd& D_local, bool gradients,
-                      Eigen::MatrixXd& T, Eigen::ArrayXd& rho, Eigen::ArrayXd& gx,
-                      Eigen::ArrayXd& gy, Eigen::ArrayXd& gz) {
-  T.noalias() = chi.value * D_local;
-  rho = (T.array() * chi.value.array()).rowwise().sum();
+template <class View>
+void density_on_batch(const View& v, const Eigen::MatrixXd& D, bool gradients, Eigen::MatrixXd& T,
+                      Eigen::ArrayXd& rho, Eigen::ArrayXd& gx, Eigen::ArrayXd& gy,
+                      Eigen::ArrayXd& gz) {
+  T.noalias() = v.X * D(v.aos, v.aos);
+  rho = (T.array() * v.X.array()).rowwise().sum();
   if (!gradients) return;
-  gx = 2.0 * (T.array() * chi.dx.array()).rowwise().sum();
-  gy = 2.0 * (T.array() * chi.dy.array()).rowwise().sum();
-  gz = 2.0 * (T.array() * chi.dz.array()).rowwise().sum();
+  gx = 2.0 * (T.array() * v.Xx.array()).rowwise().sum();
+  gy = 2.0 * (T.array() * v.Xy.array()).rowwise().sum();
+  gz = 2.0 * (T.array() * v.Xz.array()).rowwise().sum();
+}
+
+// Z = chi * (w vrho / 2) + (f . grad chi), with f = w dE/d(grad rho) per point, so that
+// chi^T Z + Z^T chi is the potential matrix contribution of the batch.
+template <class View>
+void potential_factor(const View& v, const Eigen::ArrayXd& half_w_vrho, const Eigen::ArrayXd* fx,
+                      const Eigen::ArrayXd* fy, const Eigen::ArrayXd* fz, Eigen::MatrixXd& Z) {
+  Z = v.X.array().colwise() * half_w_vrho;
+  if (fx)
+    Z.array() += v.Xx.array().colwise() * *fx + v.Xy.array().colwise() * *fy +
+                 v.Xz.array().colwise() * *fz;
 }
 
 }  // namespace
@@ -70,9 +123,10 @@ XcIntegrator::XcIntegrator(const Molecule& mol, const BasisSet& basis,
 
 double XcIntegrator::mean_functions_per_batch() const {
   if (batch_basis_.empty()) return 0.0;
-  double n = 0.0;
-  for (const auto& bb : batch_basis_) n += bb.aos.size();
-  return n / batch_basis_.size();
+  std::vector<double> kept(batch_basis_.size(), 0.0);
+  for_each_batch(functional_.needs_gradient(),
+                 [&](int, int b, const BatchView& v, Workspace&) { kept[b] = v.aos.size(); });
+  return std::accumulate(kept.begin(), kept.end(), 0.0) / kept.size();
 }
 
 template <class Kernel>
@@ -87,9 +141,16 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
       const BatchBasis& bb = batch_basis_[b];
       if (bb.aos.empty()) continue;
       const grid::GridBatch& batch = grid_.batches()[b];
+      const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
       evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
                      gradients, ws.chi);
-      kernel(thread, b, bb, grid_.weights().segment(batch.begin, batch.size()).array(), ws);
+      const int n = keep_significant(bb.aos, w, gradients, options_.significance_tolerance, ws);
+      if (n == 0) continue;
+      const auto X = ws.chi.value.leftCols(n);
+      const BatchView view{ws.aos, X, gradients ? ws.chi.dx.leftCols(n) : X,
+                           gradients ? ws.chi.dy.leftCols(n) : X,
+                           gradients ? ws.chi.dz.leftCols(n) : X, w};
+      kernel(thread, b, view, ws);
     }
   }
 }
@@ -98,16 +159,13 @@ XcResult XcIntegrator::compute_restricted(const Eigen::MatrixXd& D) const {
   const int nbf = basis_.nbf;
   check_density(D, nbf, "density matrix");
   const bool gga = functional_.needs_gradient();
-  const int nthreads = omp_get_max_threads();
-  std::vector<Eigen::MatrixXd> Vt(nthreads, Eigen::MatrixXd::Zero(nbf, nbf));
-  const int nbatch = static_cast<int>(batch_basis_.size());
+  std::vector<Eigen::MatrixXd> Vt(omp_get_max_threads(), Eigen::MatrixXd::Zero(nbf, nbf));
   // Per-batch sums, added in batch order afterwards: energies independent of thread timing.
-  std::vector<double> energy(nbatch, 0.0), electrons(nbatch, 0.0);
+  std::vector<double> energy(batch_basis_.size(), 0.0), electrons(batch_basis_.size(), 0.0);
 
-  for_each_batch(gga, [&](int thread, int b, const BatchBasis& bb, const auto& w, Workspace& ws) {
-    const int np = static_cast<int>(w.size());
-    const Eigen::MatrixXd D_local = D(bb.aos, bb.aos);
-    density_on_batch(ws.chi, D_local, gga, ws.Ta, ws.rho, ws.gax, ws.gay, ws.gaz);
+  for_each_batch(gga, [&](int thread, int b, const BatchView& v, Workspace& ws) {
+    const int np = static_cast<int>(v.w.size());
+    density_on_batch(v, D, gga, ws.Ta, ws.rho, ws.gax, ws.gay, ws.gaz);
     ws.exc.resize(np);
     ws.vrho.resize(np);
     if (gga) {
@@ -116,23 +174,23 @@ XcResult XcIntegrator::compute_restricted(const Eigen::MatrixXd& D) const {
     }
     functional_.evaluate_unpolarized(np, ws.rho.data(), gga ? ws.sigma.data() : nullptr,
                                      ws.exc.data(), ws.vrho.data(), gga ? ws.vsigma.data() : nullptr);
-    energy[b] = (w * ws.rho * ws.exc).sum();
-    electrons[b] = (w * ws.rho).sum();
-    // V = chi^T Z + Z^T chi with Z = chi * w vrho / 2 + 2 w vsigma grad(rho) . grad(chi).
-    ws.Za = ws.chi.value.array().colwise() * (0.5 * w * ws.vrho);
+    energy[b] = (v.w * ws.rho * ws.exc).sum();
+    electrons[b] = (v.w * ws.rho).sum();
     if (gga) {
-      const Eigen::ArrayXd c = 2.0 * w * ws.vsigma;
-      ws.Za.array() += ws.chi.dx.array().colwise() * (c * ws.gax) +
-                       ws.chi.dy.array().colwise() * (c * ws.gay) +
-                       ws.chi.dz.array().colwise() * (c * ws.gaz);
+      // dE/d(grad rho) = 2 vsigma grad rho
+      const Eigen::ArrayXd c = 2.0 * v.w * ws.vsigma;
+      ws.gax *= c;
+      ws.gay *= c;
+      ws.gaz *= c;
     }
-    ws.M.noalias() = ws.chi.value.transpose() * ws.Za;
-    Vt[thread](bb.aos, bb.aos) += ws.M;
+    potential_factor(v, 0.5 * v.w * ws.vrho, gga ? &ws.gax : nullptr, &ws.gay, &ws.gaz, ws.Za);
+    ws.M.noalias() = v.X.transpose() * ws.Za;
+    Vt[thread](v.aos, v.aos) += ws.M;
   });
 
   XcResult result;
   Eigen::MatrixXd V = Eigen::MatrixXd::Zero(nbf, nbf);
-  for (const auto& v : Vt) V += v;
+  for (const auto& part : Vt) V += part;
   result.V = V + V.transpose();
   result.energy = std::accumulate(energy.begin(), energy.end(), 0.0);
   result.electrons = std::accumulate(electrons.begin(), electrons.end(), 0.0);
@@ -148,19 +206,18 @@ XcUnrestrictedResult XcIntegrator::compute_unrestricted(const Eigen::MatrixXd& D
   const int nthreads = omp_get_max_threads();
   std::vector<Eigen::MatrixXd> Vat(nthreads, Eigen::MatrixXd::Zero(nbf, nbf));
   std::vector<Eigen::MatrixXd> Vbt(nthreads, Eigen::MatrixXd::Zero(nbf, nbf));
-  const int nbatch = static_cast<int>(batch_basis_.size());
+  const size_t nbatch = batch_basis_.size();
   std::vector<double> energy(nbatch, 0.0), na(nbatch, 0.0), nb(nbatch, 0.0);
 
-  for_each_batch(gga, [&](int thread, int b, const BatchBasis& bb, const auto& w, Workspace& ws) {
-    const int np = static_cast<int>(w.size());
-    Eigen::ArrayXd rho_a, rho_b;
-    density_on_batch(ws.chi, Da(bb.aos, bb.aos), gga, ws.Ta, rho_a, ws.gax, ws.gay, ws.gaz);
-    density_on_batch(ws.chi, Db(bb.aos, bb.aos), gga, ws.Tb, rho_b, ws.gbx, ws.gby, ws.gbz);
-    // libxc's interleaved spin layout.
+  for_each_batch(gga, [&](int thread, int b, const BatchView& v, Workspace& ws) {
+    const int np = static_cast<int>(v.w.size());
+    density_on_batch(v, Da, gga, ws.Ta, ws.rho_a, ws.gax, ws.gay, ws.gaz);
+    density_on_batch(v, Db, gga, ws.Tb, ws.rho_b, ws.gbx, ws.gby, ws.gbz);
+    // libxc's interleaved spin layout: rho (a, b), sigma (aa, ab, bb).
     ws.rho.resize(2 * np);
     for (int i = 0; i < np; ++i) {
-      ws.rho[2 * i] = rho_a[i];
-      ws.rho[2 * i + 1] = rho_b[i];
+      ws.rho[2 * i] = ws.rho_a[i];
+      ws.rho[2 * i + 1] = ws.rho_b[i];
     }
     if (gga) {
       ws.sigma.resize(3 * np);
@@ -175,33 +232,30 @@ XcUnrestrictedResult XcIntegrator::compute_unrestricted(const Eigen::MatrixXd& D
     ws.vrho.resize(2 * np);
     functional_.evaluate_polarized(np, ws.rho.data(), gga ? ws.sigma.data() : nullptr,
                                    ws.exc.data(), ws.vrho.data(), gga ? ws.vsigma.data() : nullptr);
-    energy[b] = (w * (rho_a + rho_b) * ws.exc).sum();
-    na[b] = (w * rho_a).sum();
-    nb[b] = (w * rho_b).sum();
+    energy[b] = (v.w * (ws.rho_a + ws.rho_b) * ws.exc).sum();
+    na[b] = (v.w * ws.rho_a).sum();
+    nb[b] = (v.w * ws.rho_b).sum();
     using Stride2 = Eigen::Map<const Eigen::ArrayXd, 0, Eigen::InnerStride<2>>;
     using Stride3 = Eigen::Map<const Eigen::ArrayXd, 0, Eigen::InnerStride<3>>;
     const Stride2 vrho_a(ws.vrho.data(), np), vrho_b(ws.vrho.data() + 1, np);
-    ws.Za = ws.chi.value.array().colwise() * (0.5 * w * vrho_a);
-    ws.Zb = ws.chi.value.array().colwise() * (0.5 * w * vrho_b);
+    Eigen::ArrayXd fax, fay, faz, fbx, fby, fbz;
     if (gga) {
       // dE/d(grad rho_a) = 2 vsigma_aa grad rho_a + vsigma_ab grad rho_b (and a <-> b).
       const Stride3 vaa(ws.vsigma.data(), np), vab(ws.vsigma.data() + 1, np),
           vbb(ws.vsigma.data() + 2, np);
-      const Eigen::ArrayXd fax = w * (2.0 * vaa * ws.gax + vab * ws.gbx);
-      const Eigen::ArrayXd fay = w * (2.0 * vaa * ws.gay + vab * ws.gby);
-      const Eigen::ArrayXd faz = w * (2.0 * vaa * ws.gaz + vab * ws.gbz);
-      const Eigen::ArrayXd fbx = w * (2.0 * vbb * ws.gbx + vab * ws.gax);
-      const Eigen::ArrayXd fby = w * (2.0 * vbb * ws.gby + vab * ws.gay);
-      const Eigen::ArrayXd fbz = w * (2.0 * vbb * ws.gbz + vab * ws.gaz);
-      ws.Za.array() += ws.chi.dx.array().colwise() * fax + ws.chi.dy.array().colwise() * fay +
-                       ws.chi.dz.array().colwise() * faz;
-      ws.Zb.array() += ws.chi.dx.array().colwise() * fbx + ws.chi.dy.array().colwise() * fby +
-                       ws.chi.dz.array().colwise() * fbz;
+      fax = v.w * (2.0 * vaa * ws.gax + vab * ws.gbx);
+      fay = v.w * (2.0 * vaa * ws.gay + vab * ws.gby);
+      faz = v.w * (2.0 * vaa * ws.gaz + vab * ws.gbz);
+      fbx = v.w * (2.0 * vbb * ws.gbx + vab * ws.gax);
+      fby = v.w * (2.0 * vbb * ws.gby + vab * ws.gay);
+      fbz = v.w * (2.0 * vbb * ws.gbz + vab * ws.gaz);
     }
-    ws.M.noalias() = ws.chi.value.transpose() * ws.Za;
-    Vat[thread](bb.aos, bb.aos) += ws.M;
-    ws.M.noalias() = ws.chi.value.transpose() * ws.Zb;
-    Vbt[thread](bb.aos, bb.aos) += ws.M;
+    potential_factor(v, 0.5 * v.w * vrho_a, gga ? &fax : nullptr, &fay, &faz, ws.Za);
+    potential_factor(v, 0.5 * v.w * vrho_b, gga ? &fbx : nullptr, &fby, &fbz, ws.Zb);
+    ws.M.noalias() = v.X.transpose() * ws.Za;
+    Vat[thread](v.aos, v.aos) += ws.M;
+    ws.M.noalias() = v.X.transpose() * ws.Zb;
+    Vbt[thread](v.aos, v.aos) += ws.M;
   });
 
   XcUnrestrictedResult result;
@@ -220,15 +274,14 @@ XcUnrestrictedResult XcIntegrator::compute_unrestricted(const Eigen::MatrixXd& D
 
 Eigen::MatrixXd XcIntegrator::numerical_overlap() const {
   const int nbf = basis_.nbf;
-  const int nthreads = omp_get_max_threads();
-  std::vector<Eigen::MatrixXd> St(nthreads, Eigen::MatrixXd::Zero(nbf, nbf));
-  for_each_batch(false, [&](int thread, int, const BatchBasis& bb, const auto& w, Workspace& ws) {
-    ws.Za = ws.chi.value.array().colwise() * w;
-    ws.M.noalias() = ws.chi.value.transpose() * ws.Za;
-    St[thread](bb.aos, bb.aos) += ws.M;
+  std::vector<Eigen::MatrixXd> St(omp_get_max_threads(), Eigen::MatrixXd::Zero(nbf, nbf));
+  for_each_batch(false, [&](int thread, int, const BatchView& v, Workspace& ws) {
+    ws.Za = v.X.array().colwise() * v.w;
+    ws.M.noalias() = v.X.transpose() * ws.Za;
+    St[thread](v.aos, v.aos) += ws.M;
   });
   Eigen::MatrixXd S = Eigen::MatrixXd::Zero(nbf, nbf);
-  for (const auto& s : St) S += s;
+  for (const auto& part : St) S += part;
   return S;
 }
 

@@ -16,9 +16,15 @@
 namespace hamlet::xc {
 
 struct XcOptions {
-  // Shells are used on a batch when their extent at this tolerance (see shell_extent)
+  // Shells are evaluated on a batch when their extent at this tolerance (see shell_extent)
   // reaches it; Psi4's DFT_BASIS_TOLERANCE default.
   double basis_tolerance = 1e-12;
+  // Then a function m is dropped from the batch when n_m * max_n n_n < significance_tolerance,
+  // n_m = sqrt(sum_i w_i (chi_m^2 + |grad chi_m|^2)) over the batch points: by Cauchy-Schwarz
+  // every dropped contribution to rho or V is below this times max |vrho| (or |eps|). Inner
+  // batches near a nucleus have tiny weights, so most diffuse neighbours drop out there.
+  // 0 keeps every function selected by basis_tolerance.
+  double significance_tolerance = 1e-14;
 };
 
 struct XcResult {
@@ -56,9 +62,10 @@ class XcIntegrator {
 
  private:
   struct BatchBasis {
-    std::vector<int> shells;  // significant shells
+    std::vector<int> shells;  // shells whose extent reaches the batch
     std::vector<int> aos;     // their AO indices, in order
   };
+  struct BatchView;
   template <class Kernel>
   void for_each_batch(bool gradients, Kernel&& kernel) const;
 

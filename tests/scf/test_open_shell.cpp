@@ -21,7 +21,7 @@ void check(const test::OpenShellReference& ref, const std::string& guess) {
   scf::ScfSettings s;
   s.method = ref.method;
   s.guess = guess;
-  s.grid_level = 5;
+  s.grid_level = 3;
   s.convergence.energy_tolerance = 1e-11;
   s.convergence.commutator_tolerance = 1e-9;
   auto run = scf::run_scf(mol, s);

@@ -131,6 +131,7 @@ TEST(XcIntegrator, ScreeningKeepsFewerFunctionsThanTheBasisAndChangesNothing) {
   const WaterCase w;
   xc::XcOptions loose;
   loose.basis_tolerance = 1e-30;  // effectively no screening
+  loose.significance_tolerance = 0.0;
   const Functional pbe = Functional::from_name("pbe");
   const XcIntegrator screened(w.mol, w.basis, w.grid, pbe);
   const XcIntegrator all(w.mol, w.basis, w.grid, pbe, loose);
