@@ -65,7 +65,8 @@ void append_configuration(std::string_view text, std::vector<Shell>& shells) {
     s.l = angular_momentum(text[pos + 1]);
     pos += 2;
     int occupation = 0;
-    while (pos < text.size() && text[pos] != ' ') occupation = 10 * occupation + (text[pos++] - '0');
+    while (pos < text.size() && text[pos] != ' ')
+      occupation = 10 * occupation + (text[pos++] - '0');
     s.occupation = occupation;
     shells.push_back(s);
   }

@@ -9,5 +9,7 @@ namespace hamlet::cli {
 using Runner = std::function<int()>;
 
 Runner add_scf_command(CLI::App& app);
+Runner add_datagen_command(CLI::App& app);
+Runner add_data_command(CLI::App& app);  // `hamlet data info`
 
 }  // namespace hamlet::cli

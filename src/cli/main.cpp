@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
     runners[app.get_subcommands({}).back()] = run;
   };
   add(hamlet::cli::add_scf_command);
+  add(hamlet::cli::add_datagen_command);
+  add(hamlet::cli::add_data_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,19 +22,13 @@ int64_t wigner_offset(int l) {
   return off;
 }
 
-void set_out_entries(TpPlan& plan, const Irreps& out) {
-  for (size_t o = 0; o < out.size(); ++o)
-    plan.out_entries.push_back({out.slice(o).start, out[o].mul, out[o].ir.dim()});
-}
-
 // Rotation of each irrep by the per-row D^l as a channel-wise product with unit weights:
 // out[u, k] = sum_i D[k, i] x[u, i] (or D[i, k] when transposed). The second input is the
 // flattened D blocks up to lmax, so the fused kernels also give the gradient with respect to D.
 c10::intrusive_ptr<TpPlan> rotation_plan(const Irreps& irreps, int lmax, bool transpose) {
   auto plan = c10::make_intrusive<TpPlan>();
-  plan->dim1 = plan->dim_out = irreps.dim();
+  detail::set_entries(*plan, irreps, irreps);
   plan->dim2 = wigner_offset(lmax + 1);
-  set_out_entries(*plan, irreps);
   int64_t weight_start = 0;
   for (size_t e = 0; e < irreps.size(); ++e) {
     if (irreps[e].mul == 0) continue;
@@ -62,10 +56,8 @@ c10::intrusive_ptr<TpPlan> rotation_plan(const Irreps& irreps, int lmax, bool tr
 // The in-frame linear map of so2_convolution.hpp as paths with a constant second input 1.
 c10::intrusive_ptr<TpPlan> mixing_plan(const Irreps& in, const Irreps& out, int mmax) {
   auto plan = c10::make_intrusive<TpPlan>();
-  plan->dim1 = in.dim();
+  detail::set_entries(*plan, in, out);
   plan->dim2 = 1;
-  plan->dim_out = out.dim();
-  set_out_entries(*plan, out);
   auto max_m = [&](int li, int lo) { return std::min({li, lo, mmax < 0 ? li : mmax}); };
   auto even = [&](const Irrep& a, const Irrep& b) { return a.p * b.p == ((a.l + b.l) % 2 ? -1 : 1); };
   // Fan-in of each output (o, m) for the normalisation.
@@ -172,7 +164,7 @@ at::Tensor So2ConvolutionImpl::forward(const at::Tensor& x, const at::Tensor& ed
     throw Error("SO(2) convolution: weights must be [E, " + std::to_string(weight_numel()) + "]");
   if (edge_vectors.scalar_type() != x.scalar_type() || weights.scalar_type() != x.scalar_type())
     throw Error("SO(2) convolution: inputs must share one dtype");
-  at::Tensor flat_D = flatten_wigner(wigner_D(lmax_, edge_frame_rotation(edge_vectors)), lmax_, E);
+  at::Tensor flat_D = flatten_wigner(edge_frame_wigner_D(lmax_, edge_vectors), lmax_, E);
   at::Tensor in_frame = apply_rotation(rotate_in_, x, flat_D, options_.fused);
   at::Tensor mixed = detail::apply_plan(mix_, in_frame, at::ones({E, 1}, x.options()), weights,
                                         false, options_.fused);

@@ -173,25 +173,97 @@ at::Tensor irreps_D(const Irreps& irreps, const at::Tensor& rotations, bool inve
   return out;
 }
 
+namespace {
+
+// cos and sin of the azimuth alpha and polar angle beta of each vector, [...] each; on the z
+// axis alpha = 0. Square roots only see safe arguments, so gradients stay finite.
+struct EdgeAngles {
+  at::Tensor ca, sa, cb, sb;
+};
+
+EdgeAngles edge_angles(const at::Tensor& vectors) {
+  check_vectors(vectors, "edge frame");
+  at::Tensor x = vectors.select(-1, 0), y = vectors.select(-1, 1), z = vectors.select(-1, 2);
+  at::Tensor rho2 = x * x + y * y;
+  at::Tensor r = at::sqrt(rho2 + z * z).clamp_min(1e-30);
+  at::Tensor on_axis = rho2 <= 1e-30 * (r * r);
+  at::Tensor rho = at::sqrt(at::where(on_axis, at::ones_like(rho2), rho2));
+  EdgeAngles a;
+  a.ca = at::where(on_axis, at::ones_like(x), x / rho);
+  a.sa = at::where(on_axis, at::zeros_like(y), y / rho);
+  a.cb = z / r;
+  a.sb = at::where(on_axis, at::zeros_like(rho), rho / r);
+  return a;
+}
+
+// cos(m theta) and sin(m theta) for m = 0..lmax from cos and sin of theta: [..., lmax+1] each.
+std::pair<at::Tensor, at::Tensor> multiple_angles(const at::Tensor& c, const at::Tensor& s, int lmax) {
+  std::vector<at::Tensor> cm{at::ones_like(c)}, sm{at::zeros_like(s)};
+  for (int m = 1; m <= lmax; ++m) {
+    cm.push_back(m == 1 ? c : c * cm.back() - s * sm.back());
+    sm.push_back(m == 1 ? s : s * cm[m - 1] + c * sm.back());
+  }
+  return {at::stack(cm, -1), at::stack(sm, -1)};
+}
+
+// Diagonal and anti-diagonal of Dz(theta) for degree l: Dz = diag(cv) + antidiag(sv), with
+// Dz[l+m][l+m] = cos(m theta), Dz[l+m][l-m] = -sin(m theta), Dz[l-m][l+m] = sin(m theta).
+std::pair<at::Tensor, at::Tensor> z_rotation_parts(const at::Tensor& cm, const at::Tensor& sm, int l) {
+  std::vector<int64_t> absm;
+  std::vector<double> sign;
+  for (int c = 0; c < 2 * l + 1; ++c) {
+    int m = c - l;
+    absm.push_back(std::abs(m));
+    sign.push_back(m > 0 ? -1.0 : (m < 0 ? 1.0 : 0.0));
+  }
+  auto idx = at::tensor(absm, at::TensorOptions().dtype(at::kLong).device(cm.device()));
+  at::Tensor cv = cm.index_select(-1, idx);
+  at::Tensor sv = sm.index_select(-1, idx) * at::tensor(sign, cm.options());
+  return {cv, sv};
+}
+
+// J_l = D^l(Q) for the rotation Q taking z to y: R_y(theta) = Q R_z(theta) Q^T.
+const std::vector<at::Tensor>& z_to_y_wigner() {
+  static const std::vector<at::Tensor> J = [] {
+    at::Tensor Q = at::tensor({1.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, -1.0, 0.0}, at::kDouble).view({3, 3});
+    return wigner_D(kMaxL, Q);
+  }();
+  return J;
+}
+
+}  // namespace
+
 at::Tensor edge_frame_rotation(const at::Tensor& vectors) {
-  check_vectors(vectors, "edge_frame_rotation");
-  at::Tensor a = vectors / at::linalg_vector_norm(vectors, 2, {-1}, true).clamp_min(1e-30);
-  at::Tensor ax = a.select(-1, 0), ay = a.select(-1, 1), c = a.select(-1, 2);
-  // Rodrigues rotation taking a to +z (for c >= 0) or to -z followed by a half turn about x
-  // (for c < 0): both branches stay away from the singular 1 + c = 0. The clamp only protects
-  // the branch that torch.where discards, so its gradient is finite.
-  auto rodrigues = [&](const at::Tensor& vx, const at::Tensor& vy, const at::Tensor& cos) {
-    at::Tensor zero = at::zeros_like(vx);
-    at::Tensor K = at::stack({at::stack({zero, zero, vy}, -1), at::stack({zero, zero, -vx}, -1),
-                              at::stack({-vy, vx, zero}, -1)},
-                             -2);
-    at::Tensor eye = at::eye(3, vectors.options()).expand_as(K);
-    return eye + K + at::matmul(K, K) / (1.0 + cos).clamp_min(1.0).unsqueeze(-1).unsqueeze(-1);
-  };
-  at::Tensor up = rodrigues(ay, -ax, c);  // v = a x z
-  at::Tensor half_turn = at::diag(at::tensor({1.0, -1.0, -1.0}, vectors.options()));
-  at::Tensor down = at::matmul(half_turn, rodrigues(-ay, ax, -c));  // v = a x (-z)
-  return at::where((c >= 0).unsqueeze(-1).unsqueeze(-1), up, down);
+  EdgeAngles a = edge_angles(vectors);
+  at::Tensor zero = at::zeros_like(a.ca);
+  // R_y(-beta) R_z(-alpha)
+  return at::stack({at::stack({a.cb * a.ca, a.cb * a.sa, -a.sb}, -1),
+                    at::stack({-a.sa, a.ca, zero}, -1),
+                    at::stack({a.sb * a.ca, a.sb * a.sa, a.cb}, -1)},
+                   -2);
+}
+
+std::vector<at::Tensor> edge_frame_wigner_D(int lmax, const at::Tensor& vectors) {
+  check_lmax(lmax);
+  EdgeAngles a = edge_angles(vectors);
+  // Angles -alpha and -beta: cosines unchanged, sines negated.
+  auto [ca_m, sa_m] = multiple_angles(a.ca, -a.sa, lmax);
+  auto [cb_m, sb_m] = multiple_angles(a.cb, -a.sb, lmax);
+  const auto& J = z_to_y_wigner();
+  std::vector<at::Tensor> out;
+  for (int l = 0; l <= lmax; ++l) {
+    at::Tensor Jl = J[l].to(vectors.options());
+    auto [cva, sva] = z_rotation_parts(ca_m, sa_m, l);
+    auto [cvb, svb] = z_rotation_parts(cb_m, sb_m, l);
+    // B = J^T Dz(-alpha): column b mixes columns b and 2l-b of J^T.
+    at::Tensor Jt = Jl.t();
+    at::Tensor B = Jt * cva.unsqueeze(-2) + Jt.flip(-1) * sva.flip(-1).unsqueeze(-2);
+    // C = Dz(-beta) B: row a mixes rows a and 2l-a.
+    at::Tensor C = cvb.unsqueeze(-1) * B + svb.unsqueeze(-1) * B.flip(-2);
+    // D = J C, as one GEMM over all edges: (C^T J^T)^T.
+    out.push_back(at::matmul(C.transpose(-1, -2), Jt).transpose(-1, -2));
+  }
+  return out;
 }
 
 }  // namespace hamlet::equivariant

@@ -36,8 +36,14 @@ std::vector<at::Tensor> wigner_D(int lmax, const at::Tensor& rotations);
 at::Tensor irreps_D(const Irreps& irreps, const at::Tensor& rotations, bool inversion = false);
 
 // Rotation matrices [..., 3, 3] taking each direction v/|v| to +z (edge frames for SO(2)
-// convolutions). The roll about z is arbitrary (piecewise smooth, switching at the equator);
-// SO(2)-equivariant operations in the frame do not depend on it.
+// convolutions): R = R_y(-beta) R_z(-alpha) with alpha, beta the azimuth and polar angle of v
+// (alpha = 0 on the z axis). SO(2)-equivariant operations in the frame do not depend on the
+// roll about z, so the arbitrary choice at the poles does not matter.
 at::Tensor edge_frame_rotation(const at::Tensor& vectors);
+
+// Same as wigner_D(lmax, edge_frame_rotation(vectors)), computed from the two angles: D^l =
+// J_l Dz(-beta) J_l^T Dz(-alpha) with the constant J_l = D^l(rotation taking z to y) and the
+// sparse z-rotations Dz; only elementwise ops and one GEMM per l. Differentiable in vectors.
+std::vector<at::Tensor> edge_frame_wigner_D(int lmax, const at::Tensor& vectors);
 
 }  // namespace hamlet::equivariant

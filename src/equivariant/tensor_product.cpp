@@ -56,11 +56,8 @@ c10::intrusive_ptr<TpPlan> build_plan(const Irreps& in1, const Irreps& in2, cons
     paths_into[ins.out] += 1.0;
   }
   auto plan = c10::make_intrusive<TpPlan>();
-  plan->dim1 = in1.dim();
+  detail::set_entries(*plan, in1, out);
   plan->dim2 = in2.dim();
-  plan->dim_out = out.dim();
-  for (size_t o = 0; o < out.size(); ++o)
-    plan->out_entries.push_back({out.slice(o).start, out[o].mul, out[o].ir.dim()});
   int64_t weight_start = 0;
   for (const auto& ins : instructions) {
     TpPath p;
@@ -166,10 +163,13 @@ struct FusedTensorProduct : torch::autograd::Function<FusedTensorProduct> {
       for (size_t n = 0; n < where.size(); ++n) result[where[n]] = grads[n];
       return result;
     }
-    at::Tensor gx1 = at::empty_like(saved[0]), gx2 = at::empty_like(saved[1]);
-    at::Tensor gW = detail::empty_huge_pages(saved[2].sizes(), saved[2].options());
+    at::Tensor gx1 = at::empty_like(saved[0]), gx2 = at::empty_like(saved[1]), gW;
+    // The weight gradient is as large as the weights: only make it when someone needs it.
+    if (ctx->needs_input_grad(2))
+      gW = detail::empty_huge_pages(saved[2].sizes(), saved[2].options());
     detail::tp_backward_cpu(*plan, saved[0], saved[1], saved[2], grad, gx1, gx2, gW);
-    return {gx1, gx2, gW, at::Tensor()};
+    return {ctx->needs_input_grad(0) ? gx1 : at::Tensor(),
+            ctx->needs_input_grad(1) ? gx2 : at::Tensor(), gW, at::Tensor()};
   }
 };
 

@@ -9,14 +9,17 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <type_traits>
 
 namespace hamlet::equivariant::detail {
 namespace {
 
 // Edges per parallel task: enough work to amortise scheduling, small enough to balance.
 constexpr int64_t kEdgeGrain = 16;
-// Output channels are processed in chunks of kChunk vectors of 32 bytes (GCC/Clang vector
-// extensions: plain arrays are not reliably vectorised once the compiler unrolls them).
+
+// 32-byte vectors through GCC/Clang vector extensions: small fixed-size arrays are not
+// reliably vectorised once the compiler unrolls them, these are.
 template <typename T>
 struct Vec32 {
   typedef T type __attribute__((vector_size(32)));
@@ -24,8 +27,12 @@ struct Vec32 {
 template <typename T>
 using vec_t = typename Vec32<T>::type;
 template <typename T>
-constexpr int kVecLanes = int(sizeof(vec_t<T>) / sizeof(T));
+constexpr int kLanes = int(sizeof(vec_t<T>) / sizeof(T));
+// Output channels per register block (in vectors) and output components per block: the
+// kBlockK x kChunk accumulators stay in registers while weight rows stream past.
 constexpr int kChunk = 2;
+constexpr int kBlockK = 4;
+
 template <typename T>
 inline vec_t<T> load(const T* p) {
   vec_t<T> v;
@@ -36,132 +43,264 @@ template <typename T>
 inline void store(T* p, const vec_t<T>& v) {
   std::memcpy(p, &v, sizeof(v));
 }
-// Output components (k) handled together: kBlockK x kChunk accumulators stay in registers.
-constexpr int kBlockK = 4;
 
-// Per-edge scratch sizes of a plan.
+// Dot products end in a sum over vector lanes. One at a time that costs several shuffles per
+// dot and dominated the backward pass (measured 9x slower); dot_many reduces kLanes dots at
+// once with a transpose-and-add network.
+template <typename T>
+struct Mask32 {
+  typedef std::conditional_t<sizeof(T) == 4, int32_t, int64_t> lane;
+  typedef lane type __attribute__((vector_size(32)));
+};
+
+// r[c] = sum of the lanes of v[c], for c < kLanes.
+template <typename T>
+inline vec_t<T> reduce_lanes(const vec_t<T>* v) {
+#if defined(__GNUC__) && !defined(__clang__)
+  using M = typename Mask32<T>::type;
+  if constexpr (kLanes<T> == 8) {
+    const M lo = {0, 2, 8, 10, 4, 6, 12, 14}, hi = {1, 3, 9, 11, 5, 7, 13, 15};
+    vec_t<T> h[4];
+    for (int j = 0; j < 4; ++j)
+      h[j] = __builtin_shuffle(v[2 * j], v[2 * j + 1], lo) + __builtin_shuffle(v[2 * j], v[2 * j + 1], hi);
+    const vec_t<T> g0 = __builtin_shuffle(h[0], h[1], lo) + __builtin_shuffle(h[0], h[1], hi);
+    const vec_t<T> g1 = __builtin_shuffle(h[2], h[3], lo) + __builtin_shuffle(h[2], h[3], hi);
+    const M first = {0, 1, 2, 3, 8, 9, 10, 11}, second = {4, 5, 6, 7, 12, 13, 14, 15};
+    return __builtin_shuffle(g0, g1, first) + __builtin_shuffle(g0, g1, second);
+  } else {
+    const M lo = {0, 4, 2, 6}, hi = {1, 5, 3, 7};
+    const vec_t<T> h0 = __builtin_shuffle(v[0], v[1], lo) + __builtin_shuffle(v[0], v[1], hi);
+    const vec_t<T> h1 = __builtin_shuffle(v[2], v[3], lo) + __builtin_shuffle(v[2], v[3], hi);
+    const M first = {0, 1, 4, 5}, second = {2, 3, 6, 7};
+    return __builtin_shuffle(h0, h1, first) + __builtin_shuffle(h0, h1, second);
+  }
+#else
+  vec_t<T> r{};
+  for (int c = 0; c < kLanes<T>; ++c)
+    for (int l = 0; l < kLanes<T>; ++l) r[c] += v[c][l];
+  return r;
+#endif
+}
+
+// out[c] = sum_i a[c][i] b[c][i] for c < count, all of length n.
+template <typename T>
+void dot_many(int count, int n, const T* const* a, const T* const* b, T* out) {
+  constexpr int N = kLanes<T>;
+  const int nv = n / N * N;
+  vec_t<T> acc[N];
+  for (int c0 = 0; c0 < count; c0 += N) {
+    const int m = std::min(N, count - c0);
+    for (int c = 0; c < N; ++c) {
+      acc[c] = vec_t<T>{};
+      if (c >= m) continue;
+      for (int i = 0; i < nv; i += N) acc[c] += load(a[c0 + c] + i) * load(b[c0 + c] + i);
+    }
+    const vec_t<T> r = reduce_lanes<T>(acc);
+    for (int c = 0; c < m; ++c) {
+      T sum = r[c];
+      for (int i = nv; i < n; ++i) sum += a[c0 + c][i] * b[c0 + c][i];
+      out[c0 + c] = sum;
+    }
+  }
+}
+
+template <typename T>
+inline void axpy(T* __restrict y, T a, const T* __restrict x, int n) {
+  for (int i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+// Per-edge scratch: M[i][k] for one channel of input 2, T[k][v][u] for a path, and the
+// largest batch of dot products.
 struct Scratch {
-  size_t m = 1;  // mul2 * d1 * d3: M[v][i][k] for every channel v of input 2
-  size_t t = 1;  // mul1 * mul2 * d3: T[(u, v)][k]
+  size_t m = 1, t = 1, dots = 1;
 };
 
 Scratch scratch_sizes(const TpPlan& plan) {
   Scratch s;
   for (const auto& p : plan.paths) {
-    s.m = std::max(s.m, size_t(p.mul2) * p.d1 * p.d3);
+    s.m = std::max(s.m, size_t(p.d1) * p.d3);
     s.t = std::max(s.t, size_t(p.mul1) * p.mul2 * p.d3);
+    s.dots = std::max({s.dots, size_t(p.mul1), size_t(p.d1) * p.d3, p.cg.size()});
   }
   return s;
 }
 
-// M[v][i][k] = sum_j C[i, j, k] x2[v, j] and T[(u, v)][k] = sum_i x1[u, i] M[v][i][k] on the
-// active k (T rows follow the weight rows u * mul2 + v). Direct mode skips M.
+// Index of T[k][v][u] (channel-minor so the contractions below run over u).
+inline int t_index(const TpPath& p, int k, int v, int u) { return (k * p.mul2 + v) * p.mul1 + u; }
+
+// M[i][k] = sum_j C[i, j, k] x2[v, j].
 template <typename scalar_t>
-void contract_inputs(const TpPath& p, const scalar_t* __restrict x1, const scalar_t* __restrict x2,
+void contract_input2(const TpPath& p, const scalar_t* __restrict x2v, scalar_t* __restrict M) {
+  std::fill(M, M + p.d1 * p.d3, scalar_t(0));
+  for (const auto& e : p.cg) M[e.i * p.d3 + e.k] += scalar_t(e.c) * x2v[e.j];
+}
+
+// T[k][v][u] = sum_{i,j} C[i, j, k] x1[u, i] x2[v, j] on the active k; x1t is input 1 of the
+// path with channels minor ([i][u]).
+template <typename scalar_t>
+void contract_inputs(const TpPath& p, const scalar_t* __restrict x1t, const scalar_t* __restrict x2,
                      scalar_t* __restrict M, scalar_t* __restrict T) {
-  const int d13 = p.d1 * p.d3;
-  if (!p.direct)
-    for (int v = 0; v < p.mul2; ++v) {
-      scalar_t* Mv = M + v * d13;
-      std::fill(Mv, Mv + d13, scalar_t(0));
-      for (const auto& e : p.cg) Mv[e.i * p.d3 + e.k] += scalar_t(e.c) * x2[v * p.d2 + e.j];
+  for (int v = 0; v < p.mul2; ++v) {
+    const scalar_t* x2v = x2 + v * p.d2;
+    for (int k : p.active_k) std::fill_n(T + t_index(p, k, v, 0), p.mul1, scalar_t(0));
+    if (p.direct) {
+      for (const auto& e : p.cg)
+        axpy(T + t_index(p, e.k, v, 0), scalar_t(e.c) * x2v[e.j], x1t + e.i * p.mul1, p.mul1);
+      continue;
     }
-  for (int u = 0; u < p.mul1; ++u) {
-    const scalar_t* x1u = x1 + u * p.d1;
-    for (int v = 0; v < p.mul2; ++v) {
-      scalar_t* t = T + (u * p.mul2 + v) * p.d3;
-      for (int k : p.active_k) t[k] = 0;
-      if (p.direct) {
-        for (const auto& e : p.cg) t[e.k] += scalar_t(e.c) * x1u[e.i] * x2[v * p.d2 + e.j];
-        continue;
-      }
-      const scalar_t* Mv = M + v * d13;
-      for (int i = 0; i < p.d1; ++i)
-        for (int k : p.active_k) t[k] += x1u[i] * Mv[i * p.d3 + k];
-    }
+    contract_input2(p, x2v, M);
+    for (int i = 0; i < p.d1; ++i)
+      for (int k : p.active_k)
+        if (M[i * p.d3 + k] != scalar_t(0))
+          axpy(T + t_index(p, k, v, 0), M[i * p.d3 + k], x1t + i * p.mul1, p.mul1);
   }
 }
 
-// acc[k][w] += sum_r T[r][k] W[r][w] for KB active k: the uvw inner product, register-blocked
-// over KB components x (kChunk vectors of channels) so each weight row is loaded once per block.
+// Pointer lists and results for batches of dot products.
+template <typename scalar_t>
+struct DotBatch {
+  std::vector<const scalar_t*> a, b;
+  std::vector<scalar_t> out;
+  void resize(size_t n) {
+    a.resize(n);
+    b.resize(n);
+    out.resize(n);
+  }
+};
+
+// Gradients of input 1 (channel-minor) and input 2 from dT, the gradient of T.
+template <typename scalar_t>
+void contract_inputs_backward(const TpPath& p, const scalar_t* __restrict x1t,
+                              const scalar_t* __restrict x2, const scalar_t* __restrict dT,
+                              scalar_t* __restrict M, DotBatch<scalar_t>& dots,
+                              scalar_t* __restrict gx1t, scalar_t* __restrict gx2) {
+  for (int v = 0; v < p.mul2; ++v) {
+    const scalar_t* x2v = x2 + v * p.d2;
+    scalar_t* gx2v = gx2 + v * p.d2;
+    if (p.direct) {
+      int n = 0;
+      for (const auto& e : p.cg) {
+        const scalar_t* dt = dT + t_index(p, e.k, v, 0);
+        axpy(gx1t + e.i * p.mul1, scalar_t(e.c) * x2v[e.j], dt, p.mul1);
+        dots.a[n] = x1t + e.i * p.mul1;
+        dots.b[n++] = dt;
+      }
+      dot_many(n, p.mul1, dots.a.data(), dots.b.data(), dots.out.data());
+      n = 0;
+      for (const auto& e : p.cg) gx2v[e.j] += scalar_t(e.c) * dots.out[n++];
+      continue;
+    }
+    // dM[i][k] = <x1[., i], dT[k][v][.]> goes back to x2 through the coefficients.
+    contract_input2(p, x2v, M);
+    int n = 0;
+    for (int i = 0; i < p.d1; ++i)
+      for (int k : p.active_k) {
+        const scalar_t* dt = dT + t_index(p, k, v, 0);
+        if (M[i * p.d3 + k] != scalar_t(0)) axpy(gx1t + i * p.mul1, M[i * p.d3 + k], dt, p.mul1);
+        dots.a[n] = x1t + i * p.mul1;
+        dots.b[n++] = dt;
+      }
+    dot_many(n, p.mul1, dots.a.data(), dots.b.data(), dots.out.data());
+    scalar_t* dM = M;  // M is no longer needed: reuse it for dM on the active k
+    n = 0;
+    for (int i = 0; i < p.d1; ++i)
+      for (int k : p.active_k) dM[i * p.d3 + k] = dots.out[n++];
+    for (const auto& e : p.cg) gx2v[e.j] += scalar_t(e.c) * dM[e.i * p.d3 + e.k];
+  }
+}
+
+// acc[k][w] += sum_{u,v} T[k][v][u] W[(u, v)][w] for KB active k (the uvw product), with
+// KB x kChunk vector accumulators so each weight row is loaded once per block of k.
 template <typename scalar_t, int KB>
-void accumulate_rows(int rows, int cols, const scalar_t* __restrict T, int d3, const int* ks,
+void accumulate_rows(const TpPath& p, const scalar_t* __restrict T, const int* ks,
                      const scalar_t* __restrict W, scalar_t* __restrict acc) {
   using V = vec_t<scalar_t>;
-  constexpr int N = kVecLanes<scalar_t>, C = kChunk * N;
+  constexpr int N = kLanes<scalar_t>, C = kChunk * N;
+  const int cols = p.mul_out;
   int w0 = 0;
   for (; w0 + C <= cols; w0 += C) {
     V a[KB][kChunk];
     for (int b = 0; b < KB; ++b)
       for (int j = 0; j < kChunk; ++j) a[b][j] = load(acc + ks[b] * cols + w0 + j * N);
-    for (int r = 0; r < rows; ++r) {
-      V row[kChunk];
-      for (int j = 0; j < kChunk; ++j) row[j] = load(W + int64_t(r) * cols + w0 + j * N);
-      for (int b = 0; b < KB; ++b) {
-        const scalar_t t = T[r * d3 + ks[b]];
-        for (int j = 0; j < kChunk; ++j) a[b][j] += t * row[j];
+    for (int u = 0; u < p.mul1; ++u)
+      for (int v = 0; v < p.mul2; ++v) {
+        const scalar_t* row = W + int64_t(u * p.mul2 + v) * cols + w0;
+        V r[kChunk];
+        for (int j = 0; j < kChunk; ++j) r[j] = load(row + j * N);
+        for (int b = 0; b < KB; ++b) {
+          const scalar_t t = T[t_index(p, ks[b], v, u)];
+          for (int j = 0; j < kChunk; ++j) a[b][j] += t * r[j];
+        }
       }
-    }
     for (int b = 0; b < KB; ++b)
       for (int j = 0; j < kChunk; ++j) store(acc + ks[b] * cols + w0 + j * N, a[b][j]);
   }
-  for (int r = 0; r < rows; ++r)  // channels left over (cols not a multiple of C)
-    for (int b = 0; b < KB; ++b) {
-      const scalar_t t = T[r * d3 + ks[b]];
-      for (int w = w0; w < cols; ++w) acc[ks[b] * cols + w] += t * W[int64_t(r) * cols + w];
-    }
+  if (w0 == cols) return;
+  for (int u = 0; u < p.mul1; ++u)  // channels left over (mul_out not a multiple of C)
+    for (int v = 0; v < p.mul2; ++v)
+      for (int b = 0; b < KB; ++b) {
+        const scalar_t t = T[t_index(p, ks[b], v, u)];
+        const scalar_t* row = W + int64_t(u * p.mul2 + v) * cols;
+        for (int w = w0; w < cols; ++w) acc[ks[b] * cols + w] += t * row[w];
+      }
 }
 
-// For KB active k: gW[r][w] (+)= sum_k T[r][k] G[k][w] and dT[r][k] = sum_w W[r][w] G[k][w].
-template <typename scalar_t, int KB>
-void backward_rows(int rows, int cols, const scalar_t* __restrict T, int d3, const int* ks,
-                   const scalar_t* __restrict W, const scalar_t* __restrict G, bool first,
-                   scalar_t* __restrict gW, scalar_t* __restrict dT) {
+// The uvw backward: gW[(u,v)][w] = sum_k T[k][v][u] G[k][w] (vectorised over w) and
+// dT[k][v][u] = <W[(u,v)], G[k]> (batched dot products).
+template <typename scalar_t>
+void backward_rows(const TpPath& p, const scalar_t* __restrict T, const scalar_t* __restrict W,
+                   const scalar_t* __restrict G, DotBatch<scalar_t>& dots, scalar_t* __restrict gW,
+                   scalar_t* __restrict dT) {
   using V = vec_t<scalar_t>;
-  constexpr int N = kVecLanes<scalar_t>, C = kChunk * N;
-  for (int r = 0; r < rows; ++r) {
-    const scalar_t* row = W + int64_t(r) * cols;
-    scalar_t* grow = gW + int64_t(r) * cols;
-    scalar_t t[KB];
-    V dot[KB][kChunk];
-    for (int b = 0; b < KB; ++b) {
-      t[b] = T[r * d3 + ks[b]];
-      for (int j = 0; j < kChunk; ++j) dot[b][j] = V{} ;
-    }
-    int w0 = 0;
-    for (; w0 + C <= cols; w0 += C) {
-      V g[kChunk], wv[kChunk];
-      for (int j = 0; j < kChunk; ++j) {
-        g[j] = first ? V{} : load(grow + w0 + j * N);
-        wv[j] = load(row + w0 + j * N);
-      }
-      for (int b = 0; b < KB; ++b)
-        for (int j = 0; j < kChunk; ++j) {
-          const V gk = load(G + ks[b] * cols + w0 + j * N);
-          g[j] += t[b] * gk;
-          dot[b][j] += wv[j] * gk;
+  constexpr int N = kLanes<scalar_t>, C = kChunk * N;
+  const int cols = p.mul_out;
+  for (int u = 0; u < p.mul1 && gW; ++u)
+    for (int v = 0; v < p.mul2; ++v) {
+      scalar_t* grow = gW + int64_t(u * p.mul2 + v) * cols;
+      int w0 = 0;
+      for (; w0 + C <= cols; w0 += C) {
+        V g[kChunk] = {};
+        for (int k : p.active_k) {
+          const scalar_t t = T[t_index(p, k, v, u)];
+          for (int j = 0; j < kChunk; ++j) g[j] += t * load(G + k * cols + w0 + j * N);
         }
-      for (int j = 0; j < kChunk; ++j) store(grow + w0 + j * N, g[j]);
-    }
-    for (int b = 0; b < KB; ++b) {
-      scalar_t sum = 0;
-      for (int j = 0; j < kChunk; ++j)
-        for (int l = 0; l < N; ++l) sum += dot[b][j][l];
-      const scalar_t* Gk = G + ks[b] * cols;
-      for (int w = w0; w < cols; ++w) {
-        sum += row[w] * Gk[w];
-        grow[w] = (first && b == 0 ? scalar_t(0) : grow[w]) + t[b] * Gk[w];
+        for (int j = 0; j < kChunk; ++j) store(grow + w0 + j * N, g[j]);
       }
-      dT[r * d3 + ks[b]] = sum;
+      for (int w = w0; w < cols; ++w) {
+        scalar_t g = 0;
+        for (int k : p.active_k) g += T[t_index(p, k, v, u)] * G[k * cols + w];
+        grow[w] = g;
+      }
     }
-  }
+  for (int k : p.active_k)
+    for (int v = 0; v < p.mul2; ++v) {
+      for (int u = 0; u < p.mul1; ++u) {
+        dots.a[u] = W + int64_t(u * p.mul2 + v) * cols;
+        dots.b[u] = G + k * cols;
+      }
+      dot_many(p.mul1, cols, dots.a.data(), dots.b.data(), dT + t_index(p, k, v, 0));
+    }
 }
 
-// Calls f(ks, n) on blocks of at most kBlockK active components.
+// Calls f(ks, n) on consecutive blocks of at most kBlockK active components.
 template <typename F>
 void for_k_blocks(const TpPath& p, F&& f) {
   const int n = int(p.active_k.size());
   for (int b = 0; b < n; b += kBlockK) f(p.active_k.data() + b, std::min(kBlockK, n - b));
+}
+
+// [u][i] <-> [i][u] inside every entry.
+template <typename scalar_t>
+void to_channel_minor(const std::vector<TpPlan::Entry>& entries, const scalar_t* x, scalar_t* xt) {
+  for (const auto& en : entries)
+    for (int u = 0; u < en.mul; ++u)
+      for (int i = 0; i < en.d; ++i) xt[en.start + i * en.mul + u] = x[en.start + u * en.d + i];
+}
+template <typename scalar_t>
+void from_channel_minor(const std::vector<TpPlan::Entry>& entries, const scalar_t* xt, scalar_t* x) {
+  for (const auto& en : entries)
+    for (int u = 0; u < en.mul; ++u)
+      for (int i = 0; i < en.d; ++i) x[en.start + u * en.d + i] = xt[en.start + i * en.mul + u];
 }
 
 template <typename scalar_t>
@@ -169,80 +308,36 @@ void forward_kernel(const TpPlan& plan, const scalar_t* x1, const scalar_t* x2, 
                     scalar_t* out, int64_t edges) {
   const Scratch sizes = scratch_sizes(plan);
   at::parallel_for(0, edges, kEdgeGrain, [&](int64_t begin, int64_t end) {
-    // Accumulators are transposed per output entry ([k][w]) so weight rows stream into them.
-    std::vector<scalar_t> acc(plan.dim_out), M(sizes.m), T(sizes.t);
+    // Input 1 and the accumulators are channel-minor per entry, like T.
+    std::vector<scalar_t> x1t(plan.dim1), acc(plan.dim_out), M(sizes.m), T(sizes.t);
     for (int64_t e = begin; e < end; ++e) {
-      const scalar_t* x1e = x1 + e * plan.dim1;
+      to_channel_minor(plan.in1_entries, x1 + e * plan.dim1, x1t.data());
       const scalar_t* x2e = x2 + e * plan.dim2;
       const scalar_t* We = W + e * plan.weight_numel;
       std::fill(acc.begin(), acc.end(), scalar_t(0));
       for (const auto& p : plan.paths) {
-        contract_inputs(p, x1e + p.x1_start, x2e + p.x2_start, M.data(), T.data());
+        contract_inputs(p, x1t.data() + p.x1_start, x2e + p.x2_start, M.data(), T.data());
         scalar_t* acc_o = acc.data() + p.out_start;
         const scalar_t* Wp = We + p.weight_start;
         if (p.uvu) {
-          for (int u = 0; u < p.mul1; ++u)
-            for (int v = 0; v < p.mul2; ++v) {
-              const scalar_t w = Wp[u * p.mul2 + v];
-              const scalar_t* t = T.data() + (u * p.mul2 + v) * p.d3;
-              for (int k : p.active_k) acc_o[k * p.mul_out + u] += w * t[k];
-            }
+          for (int k : p.active_k)
+            for (int v = 0; v < p.mul2; ++v)
+              for (int u = 0; u < p.mul1; ++u)
+                acc_o[k * p.mul_out + u] += Wp[u * p.mul2 + v] * T[t_index(p, k, v, u)];
           continue;
         }
-        const int rows = p.mul1 * p.mul2;
         for_k_blocks(p, [&](const int* ks, int n) {
           switch (n) {
-            case 1: accumulate_rows<scalar_t, 1>(rows, p.mul_out, T.data(), p.d3, ks, Wp, acc_o); break;
-            case 2: accumulate_rows<scalar_t, 2>(rows, p.mul_out, T.data(), p.d3, ks, Wp, acc_o); break;
-            case 3: accumulate_rows<scalar_t, 3>(rows, p.mul_out, T.data(), p.d3, ks, Wp, acc_o); break;
-            default: accumulate_rows<scalar_t, 4>(rows, p.mul_out, T.data(), p.d3, ks, Wp, acc_o);
+            case 1: accumulate_rows<scalar_t, 1>(p, T.data(), ks, Wp, acc_o); break;
+            case 2: accumulate_rows<scalar_t, 2>(p, T.data(), ks, Wp, acc_o); break;
+            case 3: accumulate_rows<scalar_t, 3>(p, T.data(), ks, Wp, acc_o); break;
+            default: accumulate_rows<scalar_t, 4>(p, T.data(), ks, Wp, acc_o);
           }
         });
       }
-      scalar_t* oute = out + e * plan.dim_out;
-      for (const auto& o : plan.out_entries)
-        for (int w = 0; w < o.mul; ++w)
-          for (int k = 0; k < o.d; ++k) oute[o.start + w * o.d + k] = acc[o.start + k * o.mul + w];
+      from_channel_minor(plan.out_entries, acc.data(), out + e * plan.dim_out);
     }
   });
-}
-
-// Gradients of x1 and x2 from dT (the gradient of T), per path.
-template <typename scalar_t>
-void contract_inputs_backward(const TpPath& p, const scalar_t* __restrict x1,
-                              const scalar_t* __restrict x2, const scalar_t* __restrict M,
-                              const scalar_t* __restrict dT, scalar_t* __restrict dM,
-                              scalar_t* __restrict gx1, scalar_t* __restrict gx2) {
-  const int d13 = p.d1 * p.d3;
-  if (!p.direct) std::fill(dM, dM + p.mul2 * d13, scalar_t(0));
-  for (int u = 0; u < p.mul1; ++u) {
-    const scalar_t* x1u = x1 + u * p.d1;
-    scalar_t* gx1u = gx1 + u * p.d1;
-    for (int v = 0; v < p.mul2; ++v) {
-      const scalar_t* dt = dT + (u * p.mul2 + v) * p.d3;
-      if (p.direct) {
-        for (const auto& e : p.cg) {
-          const scalar_t c = scalar_t(e.c) * dt[e.k];
-          gx1u[e.i] += c * x2[v * p.d2 + e.j];
-          gx2[v * p.d2 + e.j] += c * x1u[e.i];
-        }
-        continue;
-      }
-      const scalar_t* Mv = M + v * d13;
-      scalar_t* dMv = dM + v * d13;
-      for (int i = 0; i < p.d1; ++i) {
-        scalar_t s = 0;
-        for (int k : p.active_k) {
-          s += Mv[i * p.d3 + k] * dt[k];
-          dMv[i * p.d3 + k] += x1u[i] * dt[k];
-        }
-        gx1u[i] += s;
-      }
-    }
-  }
-  if (!p.direct)
-    for (int v = 0; v < p.mul2; ++v)
-      for (const auto& e : p.cg) gx2[v * p.d2 + e.j] += scalar_t(e.c) * dM[v * d13 + e.i * p.d3 + e.k];
 }
 
 template <typename scalar_t>
@@ -251,62 +346,58 @@ void backward_kernel(const TpPlan& plan, const scalar_t* x1, const scalar_t* x2,
                      int64_t edges) {
   const Scratch sizes = scratch_sizes(plan);
   at::parallel_for(0, edges, kEdgeGrain, [&](int64_t begin, int64_t end) {
-    std::vector<scalar_t> g(plan.dim_out), M(sizes.m), dM(sizes.m), T(sizes.t), dT(sizes.t);
+    std::vector<scalar_t> x1t(plan.dim1), gx1t(plan.dim1), g(plan.dim_out), M(sizes.m),
+        T(sizes.t), dT(sizes.t);
+    DotBatch<scalar_t> dots;
+    dots.resize(sizes.dots);
     for (int64_t e = begin; e < end; ++e) {
-      const scalar_t* x1e = x1 + e * plan.dim1;
+      to_channel_minor(plan.in1_entries, x1 + e * plan.dim1, x1t.data());
+      to_channel_minor(plan.out_entries, gout + e * plan.dim_out, g.data());
       const scalar_t* x2e = x2 + e * plan.dim2;
       const scalar_t* We = W + e * plan.weight_numel;
-      scalar_t* gx1e = gx1 + e * plan.dim1;
       scalar_t* gx2e = gx2 + e * plan.dim2;
-      scalar_t* gWe = gW + e * plan.weight_numel;
-      std::fill(gx1e, gx1e + plan.dim1, scalar_t(0));
+      scalar_t* gWe = gW ? gW + e * plan.weight_numel : nullptr;  // null: not needed
+      std::fill(gx1t.begin(), gx1t.end(), scalar_t(0));
       std::fill(gx2e, gx2e + plan.dim2, scalar_t(0));
-      const scalar_t* ge = gout + e * plan.dim_out;
-      for (const auto& o : plan.out_entries)  // transpose grad_out like the accumulators
-        for (int w = 0; w < o.mul; ++w)
-          for (int k = 0; k < o.d; ++k) g[o.start + k * o.mul + w] = ge[o.start + w * o.d + k];
       for (const auto& p : plan.paths) {
-        const scalar_t* x1p = x1e + p.x1_start;
+        const scalar_t* x1p = x1t.data() + p.x1_start;
         const scalar_t* x2p = x2e + p.x2_start;
         contract_inputs(p, x1p, x2p, M.data(), T.data());
         const scalar_t* g_o = g.data() + p.out_start;
         const scalar_t* Wp = We + p.weight_start;
-        scalar_t* gWp = gWe + p.weight_start;
+        scalar_t* gWp = gWe ? gWe + p.weight_start : nullptr;
         if (p.uvu) {
-          for (int u = 0; u < p.mul1; ++u)
-            for (int v = 0; v < p.mul2; ++v) {
-              const int r = u * p.mul2 + v;
-              scalar_t gw = 0;
-              for (int k : p.active_k) {
+          if (gWp) std::fill(gWp, gWp + p.weight_count(), scalar_t(0));
+          for (int k : p.active_k)
+            for (int v = 0; v < p.mul2; ++v)
+              for (int u = 0; u < p.mul1; ++u) {
                 const scalar_t gk = g_o[k * p.mul_out + u];
-                gw += T[r * p.d3 + k] * gk;
-                dT[r * p.d3 + k] = Wp[r] * gk;
+                if (gWp) gWp[u * p.mul2 + v] += T[t_index(p, k, v, u)] * gk;
+                dT[t_index(p, k, v, u)] = Wp[u * p.mul2 + v] * gk;
               }
-              gWp[r] = gw;
-            }
         } else {
-          const int rows = p.mul1 * p.mul2;
-          bool first = true;
-          for_k_blocks(p, [&](const int* ks, int n) {
-            const scalar_t* Tp = T.data();
-            switch (n) {
-              case 1: backward_rows<scalar_t, 1>(rows, p.mul_out, Tp, p.d3, ks, Wp, g_o, first, gWp, dT.data()); break;
-              case 2: backward_rows<scalar_t, 2>(rows, p.mul_out, Tp, p.d3, ks, Wp, g_o, first, gWp, dT.data()); break;
-              case 3: backward_rows<scalar_t, 3>(rows, p.mul_out, Tp, p.d3, ks, Wp, g_o, first, gWp, dT.data()); break;
-              default: backward_rows<scalar_t, 4>(rows, p.mul_out, Tp, p.d3, ks, Wp, g_o, first, gWp, dT.data());
-            }
-            first = false;
-          });
-          if (first) std::fill(gWp, gWp + p.weight_count(), scalar_t(0));  // no active k
+          backward_rows(p, T.data(), Wp, g_o, dots, gWp, dT.data());
         }
-        contract_inputs_backward(p, x1p, x2p, M.data(), dT.data(), dM.data(), gx1e + p.x1_start,
+        contract_inputs_backward(p, x1p, x2p, dT.data(), M.data(), dots, gx1t.data() + p.x1_start,
                                  gx2e + p.x2_start);
       }
+      from_channel_minor(plan.in1_entries, gx1t.data(), gx1 + e * plan.dim1);
     }
   });
 }
 
 }  // namespace
+
+void set_entries(TpPlan& plan, const Irreps& in1, const Irreps& out) {
+  plan.dim1 = in1.dim();
+  plan.dim_out = out.dim();
+  plan.in1_entries.clear();
+  plan.out_entries.clear();
+  for (size_t i = 0; i < in1.size(); ++i)
+    plan.in1_entries.push_back({in1.slice(i).start, in1[i].mul, in1[i].ir.dim()});
+  for (size_t o = 0; o < out.size(); ++o)
+    plan.out_entries.push_back({out.slice(o).start, out[o].mul, out[o].ir.dim()});
+}
 
 void finalize_path(TpPath& path) {
   path.cg_dense = at::zeros({path.d1, path.d2, path.d3}, at::kDouble);
@@ -319,21 +410,66 @@ void finalize_path(TpPath& path) {
   path.active_k.clear();
   for (int k = 0; k < path.d3; ++k)
     if (active[k]) path.active_k.push_back(k);
-  // Through M costs nnz + d1 * d3 per channel pair, directly 2 * nnz.
-  path.direct = 2 * path.cg.size() < size_t(path.d1) * path.d3;
+  // Per channel pair: through M costs about d1 * d3 multiply-adds, directly nnz.
+  path.direct = path.cg.size() < size_t(path.d1) * path.d3;
 }
 
+namespace {
+
+// Freed large buffers are kept (at most two) and handed out again for the same size: the
+// backward pass allocates a weight gradient as large as the weights on every call, and fresh
+// pages must be faulted in and zeroed by the kernel first.
+class LargeBufferPool {
+ public:
+  static constexpr size_t kHugePage = size_t(2) << 20;
+
+  void* get(size_t bytes) {
+    {
+      std::lock_guard lock(mutex_);
+      for (size_t i = 0; i < free_.size(); ++i)
+        if (free_[i].first == bytes) {
+          void* p = free_[i].second;
+          free_.erase(free_.begin() + i);
+          return p;
+        }
+    }
+    void* p = std::aligned_alloc(kHugePage, bytes);
+    if (p) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: without THP this is a no-op
+    return p;
+  }
+
+  void put(void* p, size_t bytes) {
+    std::lock_guard lock(mutex_);
+    if (free_.size() < 2) {
+      free_.emplace_back(bytes, p);
+      return;
+    }
+    std::free(p);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::pair<size_t, void*>> free_;
+};
+
+LargeBufferPool& large_buffer_pool() {
+  static auto* pool = new LargeBufferPool();  // never destroyed: tensors may outlive statics
+  return *pool;
+}
+
+}  // namespace
+
 at::Tensor empty_huge_pages(at::IntArrayRef sizes, const at::TensorOptions& options) {
-  constexpr size_t kHuge = size_t(2) << 20;
+  constexpr size_t kHuge = LargeBufferPool::kHugePage;
   int64_t numel = 1;
   for (int64_t s : sizes) numel *= s;
   const size_t bytes = size_t(numel) * options.dtype().itemsize();
   if (!options.device().is_cpu() || bytes < 32 * kHuge) return at::empty(sizes, options);
   const size_t rounded = (bytes + kHuge - 1) / kHuge * kHuge;
-  void* ptr = std::aligned_alloc(kHuge, rounded);
+  void* ptr = large_buffer_pool().get(rounded);
   if (!ptr) return at::empty(sizes, options);
-  madvise(ptr, rounded, MADV_HUGEPAGE);  // a hint: without THP this is a no-op
-  return at::from_blob(ptr, sizes, [](void* p) { std::free(p); }, options);
+  return at::from_blob(
+      ptr, sizes, [rounded](void* p) { large_buffer_pool().put(p, rounded); }, options);
 }
 
 void tp_forward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
@@ -351,7 +487,8 @@ void tp_backward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor&
     backward_kernel<scalar_t>(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(),
                               weights.data_ptr<scalar_t>(), grad_out.data_ptr<scalar_t>(),
                               grad_x1.data_ptr<scalar_t>(), grad_x2.data_ptr<scalar_t>(),
-                              grad_weights.data_ptr<scalar_t>(), x1.size(0));
+                              grad_weights.defined() ? grad_weights.data_ptr<scalar_t>() : nullptr,
+                              x1.size(0));
   });
 }
 

@@ -11,6 +11,8 @@
 
 #include <vector>
 
+#include "equivariant/irreps.hpp"
+
 namespace hamlet::equivariant::detail {
 
 struct CgEntry {
@@ -37,13 +39,18 @@ struct TpPath {
 struct TpPlan : torch::CustomClassHolder {
   int64_t dim1 = 0, dim2 = 0, dim_out = 0, weight_numel = 0;
   std::vector<TpPath> paths;
-  // Output entries as (start, mul, d) for the kernels' transposed accumulators.
-  struct OutEntry {
+  // Entries (start, mul, d) of input 1 and of the output: the kernels work on channel-minor
+  // copies ([i][u] instead of [u][i]) so that loops over channels vectorise.
+  struct Entry {
     int64_t start;
     int mul, d;
   };
-  std::vector<OutEntry> out_entries;
+  std::vector<Entry> in1_entries;
+  std::vector<Entry> out_entries;
 };
+
+// Fills dim1, dim_out, in1_entries and out_entries from the irreps.
+void set_entries(TpPlan& plan, const Irreps& in1, const Irreps& out);
 
 // Derives cg_dense, active_k and direct from cg and the dimensions.
 void finalize_path(TpPath& path);
@@ -54,8 +61,9 @@ at::Tensor apply_plan(const c10::intrusive_ptr<TpPlan>& plan, const at::Tensor& 
                       const at::Tensor& x2, const at::Tensor& weights, bool shared_weights,
                       bool fused);
 
-// Like at::empty, but large CPU buffers get transparent huge pages: first-touch page faults
-// on 4 KiB pages cost ~1.4 s per 0.9 GB here, more than the kernels that fill them.
+// Like at::empty, but large CPU buffers (>= 64 MiB) get transparent huge pages and are recycled
+// through a small pool (two freed blocks at most): first-touch page faults on 4 KiB pages cost
+// ~1.4 s per 0.9 GB here, more than the kernels that fill them.
 at::Tensor empty_huge_pages(at::IntArrayRef sizes, const at::TensorOptions& options);
 
 // out [E, dim_out] = TP(x1 [E, dim1], x2 [E, dim2]; W [E, weight_numel]). All contiguous CPU
@@ -63,7 +71,8 @@ at::Tensor empty_huge_pages(at::IntArrayRef sizes, const at::TensorOptions& opti
 void tp_forward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
                     const at::Tensor& weights, at::Tensor& out);
 
-// Gradients of <grad_out, TP(x1, x2; W)> with respect to x1, x2 and W (all overwritten).
+// Gradients of <grad_out, TP(x1, x2; W)> with respect to x1, x2 and W (all overwritten; an
+// undefined grad_weights skips the weight gradient).
 void tp_backward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
                      const at::Tensor& weights, const at::Tensor& grad_out, at::Tensor& grad_x1,
                      at::Tensor& grad_x2, at::Tensor& grad_weights);

@@ -33,7 +33,16 @@ at::Tensor act(const Rep& rep, const at::Tensor& x, const at::Tensor& R, bool in
     at::Tensor Dr = irreps_D(rep.irreps, R, inversion), Dc = irreps_D(rep.cols, R, inversion);
     return at::matmul(at::matmul(Dr, X), Dc.transpose(0, 1)).flatten(-2, -1);
   }
-  return at::matmul(x, irreps_D(rep.irreps, R, inversion).transpose(0, 1));
+  // Block by block: a dense [dim, dim] matrix would be huge for e.g. thousands of weights.
+  const auto D = wigner_D(rep.irreps.empty() ? 0 : rep.irreps.lmax(), R);
+  std::vector<at::Tensor> parts;
+  for (size_t i = 0; i < rep.irreps.size(); ++i) {
+    const auto& e = rep.irreps[i];
+    at::Tensor xe = x.narrow(-1, rep.irreps.slice(i).start, e.dim()).unflatten(-1, {e.mul, e.ir.dim()});
+    at::Tensor ye = at::matmul(xe, D[e.ir.l].transpose(0, 1));
+    parts.push_back((inversion && e.ir.p == -1 ? -ye : ye).flatten(-2, -1));
+  }
+  return parts.empty() ? x : at::cat(parts, -1);
 }
 
 // Gauss–Legendre nodes and weights on [-1, 1] by Newton iteration on P_n.
@@ -60,6 +69,17 @@ void gauss_legendre(int n, std::vector<double>& x, std::vector<double>& w) {
 }
 
 }  // namespace
+
+std::string Rep::str() const {
+  if (cartesian) return "xyz";
+  if (!matrix) return irreps.str();
+  std::string s = "(";
+  s += irreps.str();
+  s += ")x(";
+  s += cols.str();
+  s += ")";
+  return s;
+}
 
 at::Tensor random_rotation(int64_t n, at::ScalarType dtype, uint64_t seed) {
   auto gen = at::detail::createCPUGenerator(seed);

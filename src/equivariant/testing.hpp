@@ -38,9 +38,7 @@ struct Rep {
     return r;
   }
   int64_t dim() const { return cartesian ? 3 : matrix ? irreps.dim() * cols.dim() : irreps.dim(); }
-  std::string str() const {
-    return cartesian ? "xyz" : matrix ? "(" + irreps.str() + ")x(" + cols.str() + ")" : irreps.str();
-  }
+  std::string str() const;
 };
 
 using TensorFunction = std::function<std::vector<at::Tensor>(const std::vector<at::Tensor>&)>;

@@ -27,7 +27,7 @@ std::string to_string(NuclearScheme scheme) {
   return "?";
 }
 
-AtomicPartition::AtomicPartition(const Molecule& mol, NuclearScheme scheme)
+AtomicPartition::AtomicPartition(const Molecule& mol, NuclearScheme scheme, RadialScale radii)
     : scheme_(scheme), natoms_(mol.natoms()) {
   positions_.reserve(natoms_);
   for (const auto& a : mol.atoms) positions_.push_back(a.position);
@@ -42,7 +42,7 @@ AtomicPartition::AtomicPartition(const Molecule& mol, NuclearScheme scheme)
                         " coincide; cannot partition the integration grid");
       inv_distance_(A, B) = inv_distance_(B, A) = 1.0 / d;
       if (scheme == NuclearScheme::Stratmann) continue;
-      const double ratio = bragg_slater_radius(mol.atoms[A].Z) / bragg_slater_radius(mol.atoms[B].Z);
+      const double ratio = radial_scale(radii, mol.atoms[A].Z) / radial_scale(radii, mol.atoms[B].Z);
       const double chi = scheme == NuclearScheme::Becke ? ratio : std::sqrt(ratio);
       const double a = std::clamp((1.0 - chi * chi) / (4.0 * chi), -0.5, 0.5);
       size_adjust_(A, B) = a;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "chem/molecule.hpp"
+#include "grid/radial_grid.hpp"
 
 namespace hamlet::grid {
 
@@ -24,7 +25,9 @@ std::string to_string(NuclearScheme scheme);
 
 class AtomicPartition {
  public:
-  AtomicPartition(const Molecule& mol, NuclearScheme scheme);
+  // `radii`: the per-element radii R in chi (see radial_grid.hpp; Bragg-Slater by default).
+  AtomicPartition(const Molecule& mol, NuclearScheme scheme,
+                  RadialScale radii = RadialScale::BraggSlater);
 
   // w_A(r). `distances` is caller-provided scratch (resized here) so that threads share nothing.
   double weight(const Eigen::Vector3d& r, int A, std::vector<double>& distances) const;

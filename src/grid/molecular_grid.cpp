@@ -59,14 +59,13 @@ int shell_degree(const GridOptions& opt, int nominal, int radial_index, int nrad
 
 GridLevelSpec grid_level_spec(int level, int Z) {
   static constexpr std::array<GridLevelSpec, kMaxGridLevel + 1> kLevels = {
-      GridLevelSpec{40, 15}, GridLevelSpec{50, 23}, GridLevelSpec{75, 29},
+      GridLevelSpec{40, 17}, GridLevelSpec{50, 23}, GridLevelSpec{75, 29},
       GridLevelSpec{99, 41}, GridLevelSpec{150, 59}};
   if (level < 0 || level > kMaxGridLevel)
     throw Error("grid level " + std::to_string(level) + " is outside 0.." +
                 std::to_string(kMaxGridLevel));
-  GridLevelSpec spec = kLevels[level];
-  if (Z >= 19) spec.radial_points += 15;  // deeper cores from the fourth row on
-  return spec;
+  (void)Z;  // same for every row, as in Psi4 (see the header)
+  return kLevels[level];
 }
 
 Eigen::Matrix3d standard_orientation(const Molecule& mol) {
@@ -96,7 +95,7 @@ MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) 
   if (opt.radial_points < 0 || opt.angular_degree < 0)
     throw Error("grid radial points and angular degree must be positive");
 
-  const AtomicPartition partition(mol, opt.nuclear_scheme);
+  const AtomicPartition partition(mol, opt.nuclear_scheme, opt.partition_radii);
   MolecularGrid grid;
   grid.options_ = opt;
   grid.orientation_ = opt.standard_orientation ? standard_orientation(mol) : Eigen::Matrix3d::Identity();
@@ -111,7 +110,7 @@ MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) 
                                                radial_scale(opt.radial_scale, Z), Z);
     for (int i = 0; i < radial.size(); ++i) {
       const int degree = shell_degree(opt, spec.angular_degree, i, radial.size(), Z);
-      cached_angular_grid(degree);  // build outside the parallel region
+      cached_angular_grid(degree, opt.angular_scheme);  // build outside the parallel region
       tasks.push_back({A, radial.r[i], radial.w[i], degree});
     }
   }
@@ -124,7 +123,7 @@ MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) 
 #pragma omp for schedule(dynamic)
     for (size_t t = 0; t < tasks.size(); ++t) {
       const RadialShellTask& task = tasks[t];
-      const AngularGrid& ang = cached_angular_grid(task.degree);
+      const AngularGrid& ang = cached_angular_grid(task.degree, opt.angular_scheme);
       const Eigen::Vector3d& origin = mol.atoms[task.atom].position;
       ShellPoints& out = shell_points[t];
       for (int k = 0; k < ang.size(); ++k) {

@@ -2,26 +2,31 @@
 // Molecular integration grid: atom-centred spheres (radial x angular product quadrature),
 // fuzzy-cell partition weights, points grouped into spatially compact batches.
 //
-// Grid levels (radial points, angular degree -> points per sphere), the same for every
-// element row up to Ar; K and heavier get 15 more radial points for their deeper cores:
-//   level 0:  40 radial, degree 15 ( 128 angular)  quick tests, initial guesses
-//   level 1:  50 radial, degree 23 ( 288 angular)
-//   level 2:  75 radial, degree 29 ( 450 angular)  default; Psi4's default is 75 x 302
-//             Lebedev points, also degree 29
-//   level 3:  99 radial, degree 41 ( 882 angular)  Psi4's fine grid 99 x 590 Lebedev is
-//             degree 41
-//   level 4: 150 radial, degree 59 (1800 angular)  reference quality
-// Defaults otherwise follow Psi4: Treutler M4 radial mapping scaled by Bragg-Slater radii,
-// Treutler nuclear weights, no pruning, points with |w| <= 1e-15 dropped, and each atom's
-// sphere placed in the molecule's standard orientation (principal axes of the nuclear-charge
-// inertia tensor) so that energies do not depend on how the input molecule is rotated
-// (exactly so for asymmetric tops; for degenerate axes the choice within the degenerate
-// plane is arbitrary). All coordinates in Bohr.
+// Grid levels (radial points, angular degree -> points per sphere with the default Lebedev-type
+// rules). The table is per element row, but every row gets the same numbers because Psi4
+// uses one (radial, spherical) pair for all elements and matching it matters more here:
+//   level 0:  40 radial, degree 17 ( 110 angular)  quick tests, initial guesses
+//   level 1:  50 radial, degree 23 ( 194 angular)
+//   level 2:  75 radial, degree 29 ( 302 angular)  default = Psi4's default grid (75, 302)
+//   level 3:  99 radial, degree 41 ( 590 angular)  = Psi4's fine grid (99, 590)
+//   level 4: 150 radial, degree 59 (1800 angular, product rule)  reference quality
+// Where hamlet has no octahedral rule of a degree the product rule is used (angular_grid.hpp).
+// Defaults otherwise follow Psi4 1.3 (the Debian 12 package psi4 1.3.2, whose grid this
+// reproduces point for point at level 2, weights to ~1e-12 relative): Treutler M4 radial
+// mapping and Treutler nuclear weights, both with Psi4 1.3's per-element radii
+// (RadialScale::Psi4Legacy; newer Psi4 releases use Bragg-Slater radii instead, select
+// RadialScale::BraggSlater for both to follow them), no pruning, points with |w| <= 1e-15
+// dropped, and the spheres placed in the standard orientation (principal axes of the
+// nuclear-charge distribution, as Psi4 does), so energies do not depend on how the input is
+// rotated - exactly so for asymmetric tops; for symmetric tops, spherical tops and linear
+// molecules the orientation within the degenerate axes is arbitrary and may differ from
+// Psi4's choice (energy differences at the grid-error level). All coordinates in Bohr.
 #include <Eigen/Core>
 #include <string>
 #include <vector>
 
 #include "chem/molecule.hpp"
+#include "grid/angular_grid.hpp"
 #include "grid/becke_partition.hpp"
 #include "grid/radial_grid.hpp"
 
@@ -41,9 +46,11 @@ struct GridOptions {
   int level = kDefaultGridLevel;
   int radial_points = 0;   // > 0 overrides the level for every element
   int angular_degree = 0;  // > 0 overrides the level for every element
+  AngularScheme angular_scheme = AngularScheme::Lebedev;
   RadialScheme radial_scheme = RadialScheme::Treutler;
-  RadialScale radial_scale = RadialScale::BraggSlater;
+  RadialScale radial_scale = RadialScale::Psi4Legacy;
   NuclearScheme nuclear_scheme = NuclearScheme::Treutler;
+  RadialScale partition_radii = RadialScale::Psi4Legacy;  // atomic sizes in the partition
   // Treutler-style pruning (Psi4's DFT_PRUNING_SCHEME = TREUTLER, for Z < 36): the innermost
   // third of the radial shells use degree 7, the next sixth degree 11, the rest the level's.
   bool prune = false;

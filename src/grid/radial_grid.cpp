@@ -35,6 +35,17 @@ constexpr std::array<double, 37> kTreutlerXi = {
     1.5, 1.4, 1.3, 1.2, 1.2, 1.2, 1.2, 1.2, 1.2, 1.1,  // K-Ni
     1.1, 1.1, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9};           // Cu-Kr
 
+// Psi4 1.3 GetBSRadius() values (radial grid scale; H..Xe).
+constexpr std::array<double, 55> kPsi4LegacyRadius = {
+    1.000,
+    1.001, 1.012,                                                         // H  He
+    0.825, 1.408, 1.485, 1.452, 1.397, 1.342, 1.287, 1.243,               // Li-Ne
+    1.144, 1.364, 1.639, 1.716, 1.705, 1.683, 1.639, 1.595,               // Na-Ar
+    1.485, 1.474, 1.562, 1.562, 1.562, 1.562, 1.562, 1.562, 1.562, 1.562, // K-Ni
+    1.562, 1.562, 1.650, 1.727, 1.760, 1.771, 1.749, 1.727,               // Cu-Kr
+    1.628, 1.606, 1.639, 1.639, 1.639, 1.639, 1.639, 1.639, 1.639, 1.639, // Rb-Pd
+    1.639, 1.639, 1.672, 1.804, 1.881, 1.892, 1.892, 1.881};              // Ag-Xe
+
 std::string lower(std::string s) {
   for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
@@ -54,8 +65,18 @@ double treutler_xi(int Z) {
   return bragg_slater_radius(Z);
 }
 
+double psi4_legacy_radius(int Z) {
+  if (Z < 1) throw Error("no atomic radius for atomic number " + std::to_string(Z));
+  return Z < static_cast<int>(kPsi4LegacyRadius.size()) ? kPsi4LegacyRadius[Z] : 1.881;
+}
+
 double radial_scale(RadialScale scale, int Z) {
-  return scale == RadialScale::TreutlerXi ? treutler_xi(Z) : bragg_slater_radius(Z);
+  switch (scale) {
+    case RadialScale::TreutlerXi: return treutler_xi(Z);
+    case RadialScale::Psi4Legacy: return psi4_legacy_radius(Z);
+    case RadialScale::BraggSlater: break;
+  }
+  return bragg_slater_radius(Z);
 }
 
 RadialGrid make_radial_grid(RadialScheme scheme, int n, double scale, int Z) {

@@ -25,6 +25,10 @@ enum class RadialScale {
   BraggSlater,
   // Treutler-Ahlrichs xi factors (JCP 102, 346 (1995), Table I), H..Kr; Bragg-Slater beyond.
   TreutlerXi,
+  // The per-element radii Psi4 1.3 (the Debian 12 package) scales radial grids with (its
+  // GetBSRadius: H 1.001, C 1.452, O 1.342, ...; 1.881 beyond Xe); Psi4's own comment: "not
+  // sure where these numbers come from".
+  Psi4Legacy,
 };
 
 struct RadialGrid {
@@ -37,6 +41,8 @@ struct RadialGrid {
 double bragg_slater_radius(int Z);
 // Treutler-Ahlrichs xi for Z <= 36; Bragg-Slater radius in Bohr beyond (documented fallback).
 double treutler_xi(int Z);
+// Psi4 1.3's radial scale factors, Z = 1..54 (1.881 beyond, as Psi4).
+double psi4_legacy_radius(int Z);
 double radial_scale(RadialScale scale, int Z);
 
 // n-point radial grid of `scheme` for element Z with length scale `scale_bohr`.

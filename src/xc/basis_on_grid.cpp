@@ -67,11 +67,12 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
   const Eigen::Index np = points.rows();
   int nf = 0;
   for (int s : shells) nf += basis.shells[s].size();
-  out.value.setZero(np, nf);
+  // s and p columns are assigned below; only l >= 2 columns accumulate and need zeroing.
+  out.value.resize(np, nf);
   if (gradients) {
-    out.dx.setZero(np, nf);
-    out.dy.setZero(np, nf);
-    out.dz.setZero(np, nf);
+    out.dx.resize(np, nf);
+    out.dy.resize(np, nf);
+    out.dz.resize(np, nf);
   }
   // Eigen arrays so that exp() vectorises; reused across shells.
   Eigen::ArrayXd x(np), y(np), z(np), r2(np), radial(np), dradial(np);
@@ -116,6 +117,12 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
         out.dx.col(offset + 2).array() += radial;
       }
     } else {
+      out.value.middleCols(offset, sh.size()).setZero();
+      if (gradients) {
+        out.dx.middleCols(offset, sh.size()).setZero();
+        out.dy.middleCols(offset, sh.size()).setZero();
+        out.dz.middleCols(offset, sh.size()).setZero();
+      }
       const auto& comps = cartesian_components(sh.l);
       std::array<double, kMaxL + 2> xp, yp, zp;
       for (Eigen::Index i = 0; i < np; ++i) {

@@ -74,6 +74,6 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"basis_element", kWater, "--basis DIR/honly.gbs", "has no functions for element O", 1},
         BadInput{"multiplicity", kWater, "--multiplicity 2", "cannot have multiplicity 2", 1},
         BadInput{"not_converged", kWater, "--max-iter 3", "SCF did not converge in 3 iterations", 3},
-        BadInput{"method", kWater, "--method nonsense", "unknown method 'nonsense'", 1},
+        BadInput{"method", kWater, "--method nonsense", "unknown functional 'nonsense'", 1},
         BadInput{"usage", kWater, "--grid notanumber", "--grid", 2}),
     [](const auto& info) { return info.param.name; });

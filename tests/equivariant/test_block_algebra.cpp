@@ -105,7 +105,13 @@ TEST(BlockAlgebra, OnsiteLayoutKeepsTheSymmetricPart) {
   auto to_matrix = [&](const std::vector<at::Tensor>& in) {
     return std::vector{irreps_to_atom_pair(in[0], layout).flatten(-2, -1)};
   };
-  EXPECT_LE(testing::equivariance_error(to_matrix, {layout.irreps}, {blocks}, at::kDouble), 1e-10);
+  auto to_irreps = [&](const std::vector<at::Tensor>& in) {
+    return std::vector{atom_pair_to_irreps(in[0].unflatten(-1, {n, n}), layout)};
+  };
+  for (auto [dtype, tol] : {std::pair{at::kDouble, 1e-10}, {at::kFloat, 1e-4}}) {
+    EXPECT_LE(testing::equivariance_error(to_matrix, {layout.irreps}, {blocks}, dtype), tol);
+    EXPECT_LE(testing::equivariance_error(to_irreps, {blocks}, {layout.irreps}, dtype), tol);
+  }
 }
 
 TEST(BlockAlgebra, GradientsThroughAtomPairs) {

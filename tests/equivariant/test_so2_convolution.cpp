@@ -60,6 +60,18 @@ TEST(So2Convolution, EquivariantUnderRotationsAndInversion) {
     }
 }
 
+TEST(So2Convolution, EquivariantAtBenchmarkSize) {
+  Irreps node("16x0e+16x1o+16x2e+16x3o+16x4e");
+  So2Convolution conv(node, node);
+  Irreps w(std::to_string(conv->weight_numel()) + "x0e");
+  auto f = [&](const std::vector<at::Tensor>& in) {
+    return std::vector{conv->forward(in[0], in[1], in[2])};
+  };
+  std::vector<Rep> inputs{node, Rep::cartesian_vectors(), w};
+  EXPECT_LE(testing::equivariance_error(f, inputs, {node}, at::kDouble), 1e-10);
+  EXPECT_LE(testing::equivariance_error(f, inputs, {node}, at::kFloat), 1e-4);
+}
+
 TEST(So2Convolution, EdgesAlongMinusZAndTheEquator) {
   // The frame switches branch at the equator; outputs must not notice.
   const auto c = cases()[1];

@@ -70,6 +70,20 @@ TEST(SphericalHarmonics, AdditionTheoremAndOrthonormality) {
   EXPECT_LT(testing::spherical_harmonics_identity_error(kMaxL, at::kFloat), 1e-4);
 }
 
+TEST(SphericalHarmonics, EquivariantUnderRotationsAndInversion) {
+  // Cartesian vectors in, irreps 0e + 1o + 2e + ... out: Y(g r) = D(g) Y(r) for g in O(3).
+  for (bool normalize : {true, false}) {
+    auto f = [&](const std::vector<at::Tensor>& in) {
+      return std::vector<at::Tensor>{spherical_harmonics(kMaxL, in[0], normalize)};
+    };
+    Irreps out = Irreps::spherical_harmonics(kMaxL);
+    EXPECT_LE(testing::equivariance_error(f, {testing::Rep::cartesian_vectors()}, {out}, at::kDouble),
+              1e-10);
+    EXPECT_LE(testing::equivariance_error(f, {testing::Rep::cartesian_vectors()}, {out}, at::kFloat),
+              1e-4);
+  }
+}
+
 TEST(SphericalHarmonics, GradientsMatchFiniteDifferences) {
   at::Tensor v = random_vectors(3, at::kDouble, 8).requires_grad_();
   auto f = [](const std::vector<at::Tensor>& in) {
@@ -151,11 +165,25 @@ TEST(EdgeFrame, TakesEachDirectionToZ) {
   EXPECT_LT(max_abs(at::linalg_det(R) - 1.0), 1e-14);
 }
 
+TEST(EdgeFrame, FastWignerDMatchesTheGeneralOne) {
+  at::Tensor v = at::cat({random_vectors(30, at::kDouble, 61),
+                          at::tensor({0.0, 0.0, 2.0, 0.0, 0.0, -1.0, 1.0, -1.0, 0.0}, at::kDouble)
+                              .view({3, 3})});
+  auto fast = edge_frame_wigner_D(kMaxL, v);
+  auto general = wigner_D(kMaxL, edge_frame_rotation(v));
+  for (int l = 0; l <= kMaxL; ++l) EXPECT_LT(max_abs(fast[l] - general[l]), 1e-12) << "l=" << l;
+  auto fast32 = edge_frame_wigner_D(4, v.to(at::kFloat));
+  for (int l = 0; l <= 4; ++l) EXPECT_LT(max_abs(fast32[l].to(at::kDouble) - general[l]), 1e-5);
+}
+
 TEST(EdgeFrame, GradientIsFiniteEverywhere) {
   at::Tensor v = at::tensor({0.0, 0.0, -1.0, 0.3, -0.2, 0.9, 0.1, 0.2, -0.5}, at::kDouble)
                      .view({3, 3})
                      .requires_grad_();
   edge_frame_rotation(v).pow(2).sum().backward();
+  EXPECT_TRUE(at::isfinite(v.grad()).all().item<bool>());
+  v.mutable_grad().reset();
+  for (const auto& D : edge_frame_wigner_D(4, v)) D.pow(3).sum().backward({}, true);
   EXPECT_TRUE(at::isfinite(v.grad()).all().item<bool>());
 }
 

@@ -66,16 +66,23 @@ TensorProduct make(const Case& c, bool internal = false, bool fused = true) {
   opts.internal_weights = internal;
   opts.fused = fused;
   if (!c.channelwise) return fully_connected_tensor_product(c.in1, c.in2, c.out, opts);
-  return TensorProduct(c.in1, c.in2, c.out, channelwise_instructions(c.in1, c.in2).instructions,
-                       opts);
+  auto spec = channelwise_instructions(c.in1, c.in2);
+  return TensorProduct(c.in1, c.in2, spec.irreps_out, spec.instructions, opts);
 }
 
 TEST(TensorProduct, FusedKernelMatchesTorchOps) {
-  for (const auto& c : cases()) {
+  auto all = cases();
+  // Multiplicities that fill whole register blocks and leave remainders (float: 16 channels
+  // per block, double: 8), mul2 > 1, and up to 9 active output components.
+  all.push_back({Irreps("10x0e+9x1o+3x2e+2x4e"), Irreps("2x0e+1x1o+2x2e+1x3o"),
+                 Irreps("17x0e+9x1o+8x2e+3x3o+16x4e"), false});
+  // channel-wise paths with two channels in input 2
+  all.push_back({Irreps("3x0e+2x1o+2x2e"), Irreps("2x0e+2x1o"), Irreps(), true});
+  for (const auto& c : all) {
     auto tp = make(c);
     auto opts = at::TensorOptions().dtype(at::kDouble);
     at::Tensor x1 = at::randn({13, c.in1.dim()}, opts).requires_grad_();
-    at::Tensor x2 = at::randn({13, c.in2.dim()}, opts).requires_grad_();
+    at::Tensor x2 = at::randn({13, tp->irreps_in2().dim()}, opts).requires_grad_();
     at::Tensor w = at::randn({13, tp->weight_numel()}, opts).requires_grad_();
     at::Tensor fused = tp->forward(x1, x2, w), ref = tp->forward_reference(x1, x2, w);
     EXPECT_LT(max_abs(fused - ref), 1e-12 * std::max(1.0, max_abs(ref)));
@@ -109,6 +116,19 @@ TEST(TensorProduct, EquivariantWithPerEdgeWeights) {
   }
 }
 
+TEST(TensorProduct, EquivariantAtBenchmarkSizes) {
+  for (int lmax : {2, 4}) {
+    Irreps node(lmax == 2 ? "32x0e+32x1o+32x2e" : "16x0e+16x1o+16x2e+16x3o+16x4e");
+    auto tp = fully_connected_tensor_product(node, Irreps::spherical_harmonics(lmax), node);
+    auto f = [&](const std::vector<at::Tensor>& in) {
+      return std::vector{tp->forward(in[0], spherical_harmonics(lmax, in[1]), in[2])};
+    };
+    std::vector<Rep> inputs{node, Rep::cartesian_vectors(), scalars(tp->weight_numel())};
+    EXPECT_LE(testing::equivariance_error(f, inputs, {node}, at::kDouble), 1e-10) << lmax;
+    EXPECT_LE(testing::equivariance_error(f, inputs, {node}, at::kFloat), 1e-4) << lmax;
+  }
+}
+
 TEST(TensorProduct, EquivariantWithEdgeHarmonicsAndInternalWeights) {
   const auto c = cases()[1];
   auto tp = make(c, true);
@@ -135,6 +155,20 @@ TEST(TensorProduct, NumericalGradientsFloat64) {
     };
     EXPECT_LT(testing::gradient_error(f, {x1, x2, w}), 1e-7) << c.in1.str();
   }
+}
+
+TEST(TensorProduct, SkipsGradientsNobodyNeeds) {
+  const auto c = cases()[0];
+  auto tp = make(c);
+  at::Tensor x1 = at::randn({5, c.in1.dim()}, at::kDouble).requires_grad_();
+  at::Tensor x2 = at::randn({5, c.in2.dim()}, at::kDouble);
+  at::Tensor w = at::randn({5, tp->weight_numel()}, at::kDouble);
+  tp->forward(x1, x2, w).pow(2).sum().backward();
+  at::Tensor g_fused = x1.grad().clone();
+  x1.mutable_grad().reset();
+  tp->forward_reference(x1, x2, w).pow(2).sum().backward();
+  EXPECT_LT(max_abs(g_fused - x1.grad()), 1e-12);
+  EXPECT_FALSE(w.grad().defined());
 }
 
 TEST(TensorProduct, SecondDerivativesMatchTorchOps) {

@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <utility>
 #include <vector>
 
+#include "core/error.hpp"
 #include "grid/angular_grid.hpp"
 
 namespace {
@@ -72,7 +75,7 @@ TEST(GaussLegendre, ExactToDegree2nMinus1AndNotBeyond) {
   }
 }
 
-TEST(AngularGrid, PointCountsWeightsAndSymmetry) {
+TEST(AngularGrid, ProductRulePointCountsWeightsAndSymmetry) {
   for (int degree : {7, 15, 29, 41}) {
     const AngularGrid g = hamlet::grid::product_angular_grid(degree);
     EXPECT_EQ(g.size(), (degree + 1) * (degree + 1) / 2);
@@ -89,7 +92,7 @@ TEST(AngularGrid, PointCountsWeightsAndSymmetry) {
   EXPECT_EQ(hamlet::grid::product_angular_grid(28).degree, 29);  // even degrees round up
 }
 
-TEST(AngularGrid, IntegratesHarmonicProductsExactlyUpToItsDegree) {
+TEST(AngularGrid, ProductRuleIntegratesHarmonicProductsExactlyUpToItsDegree) {
   for (int degree : {5, 15, 29, 41}) {
     const AngularGrid g = hamlet::grid::product_angular_grid(degree);
     const int lmax = degree + 1;
@@ -100,11 +103,63 @@ TEST(AngularGrid, IntegratesHarmonicProductsExactlyUpToItsDegree) {
   }
 }
 
-TEST(AngularGrid, CachedInstanceMatchesFreshRule) {
-  const AngularGrid& a = hamlet::grid::cached_angular_grid(29);
-  const AngularGrid b = hamlet::grid::product_angular_grid(29);
-  EXPECT_EQ(&a, &hamlet::grid::cached_angular_grid(29));
-  EXPECT_EQ((a.directions - b.directions).norm(), 0.0);
+TEST(AngularGrid, OctahedralRulesAreExactUpToTheirDegree) {
+  const std::vector<int> degrees = hamlet::grid::octahedral_degrees();
+  ASSERT_FALSE(degrees.empty());
+  for (int degree : {7, 11, 17, 23, 29})
+    EXPECT_NE(std::find(degrees.begin(), degrees.end(), degree), degrees.end()) << degree;
+  for (int degree : degrees) {
+    const AngularGrid g = hamlet::grid::octahedral_angular_grid(degree);
+    EXPECT_NEAR(g.weights.sum(), 4.0 * M_PI, 1e-13);
+    EXPECT_GT(g.weights.minCoeff(), 0.0);
+    EXPECT_NEAR((g.directions.colwise().norm().array() - 1.0).abs().maxCoeff(), 0.0, 1e-15);
+    EXPECT_LT(max_gram_error(g, degree + 1, degree, false), 1e-13) << "degree " << degree;
+    // Odd products integrate to zero by inversion symmetry, so the first failure is at
+    // degree + 1.
+    EXPECT_GT(max_gram_error(g, degree + 1, degree, true), 1e-6) << "degree " << degree;
+    // Invariance under the octahedral group: permuting and negating coordinates maps the
+    // points, with their weights, onto themselves.
+    for (int k = 0; k < g.size(); ++k) {
+      const Eigen::Vector3d p = g.directions.col(k);
+      for (const Eigen::Vector3d& q : {Eigen::Vector3d(p.y(), p.x(), p.z()), Eigen::Vector3d(p.z(), p.y(), -p.x())}) {
+        Eigen::Index j;
+        EXPECT_LT((g.directions.colwise() - q).colwise().norm().minCoeff(&j), 1e-14);
+        EXPECT_NEAR(g.weights[j], g.weights[k], 1e-16);
+      }
+    }
+  }
+}
+
+TEST(AngularGrid, OctahedralRulesReproduceLebedevPublishedWeights) {
+  // Weight of the six (1,0,0) points, normalised to sum 1, from Lebedev's tables
+  // (Lebedev, Zh. Vychisl. Mat. Mat. Fiz. 16, 293 (1976); Lebedev & Laikov, Dokl. Math. 59,
+  // 477 (1999)): the rules derived by hamlet are the same rules.
+  const std::vector<std::pair<int, double>> published = {{7, 1.0 / 21.0},
+                                                         {11, 4.0 / 315.0},
+                                                         {17, 0.3828270494937162e-2},
+                                                         {23, 0.1782340447244611e-2},
+                                                         {29, 0.8545911725128148e-3}};
+  for (const auto& [degree, w] : published) {
+    const AngularGrid g = hamlet::grid::octahedral_angular_grid(degree);
+    Eigen::Index k;
+    (g.directions.colwise() - Eigen::Vector3d::UnitX()).colwise().norm().minCoeff(&k);
+    EXPECT_NEAR(g.weights[k] / (4.0 * M_PI), w, 1e-16) << "degree " << degree;
+  }
+  EXPECT_EQ(hamlet::grid::octahedral_angular_grid(29).size(), 302);
+  EXPECT_EQ(hamlet::grid::octahedral_angular_grid(17).size(), 110);
+  EXPECT_THROW(hamlet::grid::octahedral_angular_grid(13), hamlet::Error);
+}
+
+TEST(AngularGrid, SchemeSelection) {
+  using hamlet::grid::AngularScheme;
+  EXPECT_EQ(hamlet::grid::angular_grid(29, AngularScheme::Lebedev).size(), 302);
+  EXPECT_EQ(hamlet::grid::angular_grid(28, AngularScheme::Lebedev).size(), 302);  // rounds up
+  EXPECT_EQ(hamlet::grid::angular_grid(29, AngularScheme::Product).size(), 450);
+  EXPECT_EQ(hamlet::grid::angular_grid(201, AngularScheme::Lebedev).size(), 202 * 202 / 2);
+  const AngularGrid& a = hamlet::grid::cached_angular_grid(29, AngularScheme::Lebedev);
+  EXPECT_EQ(&a, &hamlet::grid::cached_angular_grid(29, AngularScheme::Lebedev));
+  EXPECT_EQ(hamlet::grid::parse_angular_scheme("Lebedev"), AngularScheme::Lebedev);
+  EXPECT_THROW(hamlet::grid::parse_angular_scheme("gauss"), hamlet::Error);
 }
 
 }  // namespace

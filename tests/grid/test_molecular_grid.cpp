@@ -154,17 +154,19 @@ TEST(MolecularGrid, LevelsAndOptions) {
   EXPECT_EQ(grid_level_spec(2, 6).angular_degree, 29);
   EXPECT_EQ(grid_level_spec(3, 1).radial_points, 99);
   EXPECT_EQ(grid_level_spec(3, 1).angular_degree, 41);
-  EXPECT_EQ(grid_level_spec(3, 35).radial_points, 114);
+  EXPECT_EQ(grid_level_spec(3, 35).radial_points, 99);  // Psi4: one size for all elements
   EXPECT_THROW(grid_level_spec(5, 1), hamlet::Error);
   EXPECT_THROW(grid_level_spec(-1, 1), hamlet::Error);
   EXPECT_THROW(build_molecular_grid(Molecule{}), hamlet::Error);
-  // A lone atom: no partition, every point kept; 40 radial x 128 angular at level 0.
+  // A lone atom: no partition, every point kept; 40 radial x 110 angular at level 0.
   Molecule he = make_molecule({{2, {0.0, 0.0, 0.0}}});
   GridOptions opt;
   opt.level = 0;
-  EXPECT_EQ(build_molecular_grid(he, opt).size(), 40 * 128);
+  EXPECT_EQ(build_molecular_grid(he, opt).size(), 40 * 110);
   opt.radial_points = 10;
   opt.angular_degree = 7;
+  EXPECT_EQ(build_molecular_grid(he, opt).size(), 10 * 26);
+  opt.angular_scheme = AngularScheme::Product;
   EXPECT_EQ(build_molecular_grid(he, opt).size(), 10 * 32);
 }
 

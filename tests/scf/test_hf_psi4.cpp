@@ -9,21 +9,15 @@
 #include "support/scf_check.hpp"
 
 using namespace hamlet;
-using test::psi4_reference_molecules;
 
 namespace {
-const test::ReferenceMolecule& reference_molecule(const std::string& name) {
-  for (const auto& m : psi4_reference_molecules())
-    if (m.name == name) return m;
-  throw std::runtime_error(name);
-}
 const test::Tolerances kExact{1e-8, 1e-5, 1e-4};
 const test::Tolerances kDf{1e-6, 1e-5, 1e-4};
 }  // namespace
 
 class HfExact : public ::testing::TestWithParam<std::string> {};
 TEST_P(HfExact, MatchesPsi4) {
-  const auto& m = reference_molecule(GetParam());
+  const auto& m = test::reference_molecule(GetParam());
   test::expect_matches(test::run_reference(m, "hf", false), m.hf_exact, kExact, m.name);
 }
 INSTANTIATE_TEST_SUITE_P(Small, HfExact, ::testing::Values("water", "ammonia", "methane", "hydrogen_fluoride"));
@@ -31,7 +25,7 @@ INSTANTIATE_TEST_SUITE_P(Larger, HfExact, ::testing::Values("formaldehyde", "eth
 
 class HfDensityFitted : public ::testing::TestWithParam<std::string> {};
 TEST_P(HfDensityFitted, MatchesPsi4) {
-  const auto& m = reference_molecule(GetParam());
+  const auto& m = test::reference_molecule(GetParam());
   test::expect_matches(test::run_reference(m, "hf", true), m.hf_df, kDf, m.name);
 }
 INSTANTIATE_TEST_SUITE_P(All, HfDensityFitted,
@@ -41,7 +35,7 @@ INSTANTIATE_TEST_SUITE_P(All, HfDensityFitted,
 // Converged Fock matrices (tests/data/psi4, Psi4 AO order) after reordering: max |dF| <= 1e-6 Eh.
 TEST(HfFock, MatchesPsi4Matrices) {
   for (std::string name : {"water", "methane"}) {
-    auto run = test::run_reference(reference_molecule(name), "hf", false);
+    auto run = test::run_reference(test::reference_molecule(name), "hf", false);
     Eigen::MatrixXd F = to_ao_order(run.result.fock[0], run.basis, AoOrder::psi4);
     Eigen::MatrixXd Fref = io::read_npy(std::string(HAMLET_TEST_DATA) + "/psi4/" + name + "_scf_fock_psi4order.npy");
     EXPECT_LT((F - Fref).cwiseAbs().maxCoeff(), 1e-6) << name;
@@ -50,7 +44,7 @@ TEST(HfFock, MatchesPsi4Matrices) {
 
 // A rigid rotation plus translation leaves the energy and orbital energies unchanged.
 TEST(HfInvariance, RigidMotion) {
-  auto mol = test::molecule_from_xyz_lines(reference_molecule("formaldehyde").xyz);
+  auto mol = test::molecule_from_xyz_lines(test::reference_molecule("formaldehyde").xyz);
   scf::ScfSettings s;
   s.convergence.energy_tolerance = 1e-11;
   s.convergence.commutator_tolerance = 1e-9;
@@ -64,7 +58,7 @@ TEST(HfInvariance, RigidMotion) {
 // its first multipole is the octupole, so the interaction ~R^-7 is far below 1e-8 Eh; two
 // waters would interact by mu^2/R^3 = 3e-6 Eh.)
 TEST(HfInvariance, SizeConsistency) {
-  auto one = test::molecule_from_xyz_lines(reference_molecule("methane").xyz);
+  auto one = test::molecule_from_xyz_lines(test::reference_molecule("methane").xyz);
   Molecule two = one;
   for (auto a : one.atoms) {
     a.position.x() += 60.0;

@@ -8,6 +8,12 @@
 
 namespace hamlet::test {
 
+inline const ReferenceMolecule& reference_molecule(const std::string& name) {
+  for (const auto& m : psi4_reference_molecules())
+    if (m.name == name) return m;
+  throw std::runtime_error("no Psi4 reference molecule '" + name + "'");
+}
+
 struct Tolerances {
   double energy, orbital_energy, dipole;
 };

@@ -142,6 +142,20 @@ TEST(XcIntegrator, ScreeningKeepsFewerFunctionsThanTheBasisAndChangesNothing) {
   EXPECT_LT((a.V - b.V).cwiseAbs().maxCoeff(), 1e-9);
 }
 
+TEST(XcIntegrator, LowRankDensityShortcutMatchesTheFullProduct) {
+  // 5 occupied orbitals in 24 functions: D is used as U diag(lambda) U^T. A 1e-12 full-rank
+  // perturbation forces the plain chi D product; results must agree to that level.
+  const WaterCase w;
+  const XcIntegrator xc(w.mol, w.basis, w.grid, Functional::from_name("pbe"));
+  const Eigen::MatrixXd D = 2.0 * occupied_density(xc, 5, 17);
+  const Eigen::MatrixXd full_rank = D + xc_test::random_symmetric(w.basis.nbf, 1e-12, 18) +
+                                    1e-12 * Eigen::MatrixXd::Identity(w.basis.nbf, w.basis.nbf);
+  const xc::XcResult a = xc.compute_restricted(D), b = xc.compute_restricted(full_rank);
+  EXPECT_NEAR(a.energy, b.energy, 1e-10);
+  EXPECT_LT((a.V - b.V).cwiseAbs().maxCoeff(), 1e-9);
+  EXPECT_NEAR(a.electrons, b.electrons, 1e-10);
+}
+
 TEST(XcIntegrator, RejectsMismatchedInputs) {
   const WaterCase w;
   EXPECT_THROW(XcIntegrator(w.mol, w.basis, w.grid, Functional::from_name("hf")), Error);

@@ -1,3 +1,5 @@
+# Psi4 1.3.2 script that produced tests/support/psi4_open_shell_reference.hpp.
+# Run: PYTHONPATH=/usr/lib/x86_64-linux-gnu /usr/bin/python3 make_open_shell_reference.py
 import psi4, json
 psi4.set_memory('2 GB'); psi4.set_num_threads(1)
 psi4.core.set_output_file('uhf.out', False)

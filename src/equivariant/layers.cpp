@@ -1,0 +1,219 @@
+#include "equivariant/layers.hpp"
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+
+#include "core/error.hpp"
+
+namespace hamlet::equivariant {
+namespace {
+
+int64_t rows_of(const at::Tensor& x, int64_t dim, const char* what) {
+  if (x.dim() < 1 || x.size(-1) != dim)
+    throw Error(std::string(what) + ": expected features [..., " + std::to_string(dim) + "]");
+  return dim ? x.numel() / dim : 0;
+}
+
+at::Tensor restore_shape(const at::Tensor& flat, const at::Tensor& like, int64_t dim) {
+  auto shape = like.sizes().vec();
+  shape.back() = dim;
+  return flat.reshape(shape);
+}
+
+bool is_odd_activation(Activation act) {
+  return act == Activation::kTanh || act == Activation::kIdentity;
+}
+
+}  // namespace
+
+at::Tensor activate(Activation act, const at::Tensor& x) {
+  switch (act) {
+    case Activation::kIdentity:
+      return x;
+    case Activation::kSiLU:
+      return at::silu(x);
+    case Activation::kSigmoid:
+      return at::sigmoid(x);
+    case Activation::kTanh:
+      return at::tanh(x);
+  }
+  throw Error("unknown activation");
+}
+
+// ---------------------------------------------------------------- Linear
+
+LinearImpl::LinearImpl(Irreps irreps_in, Irreps irreps_out, bool use_bias)
+    : in_(std::move(irreps_in)), out_(std::move(irreps_out)) {
+  int64_t offset = 0;
+  for (int o = 0; o < int(out_.size()); ++o)
+    for (int i = 0; i < int(in_.size()); ++i)
+      if (in_[i].ir == out_[o].ir && in_[i].mul > 0 && out_[o].mul > 0) {
+        blocks_.push_back({i, o, offset});
+        offset += int64_t(in_[i].mul) * out_[o].mul;
+      }
+  weight = register_parameter("weight", at::randn({offset}));
+  int64_t nbias = 0;
+  for (const auto& e : out_) {
+    const bool scalar = use_bias && e.ir == Irrep(0, 1);
+    bias_offset_.push_back(scalar ? nbias : -1);
+    if (scalar) nbias += e.mul;
+  }
+  if (nbias > 0) bias = register_parameter("bias", at::zeros({nbias}));
+}
+
+at::Tensor LinearImpl::forward(const at::Tensor& x) {
+  const int64_t N = rows_of(x, in_.dim(), "Linear");
+  at::Tensor X = x.reshape({N, in_.dim()});
+  std::vector<double> fan_in(out_.size(), 0.0);
+  for (const auto& b : blocks_) fan_in[b.out] += in_[b.in].mul;
+  std::vector<at::Tensor> parts(out_.size());
+  for (const auto& b : blocks_) {
+    const int mi = in_[b.in].mul, mo = out_[b.out].mul, d = in_[b.in].ir.dim();
+    at::Tensor xi = X.narrow(1, in_.slice(b.in).start, int64_t(mi) * d).reshape({N, mi, d});
+    at::Tensor W = weight.narrow(0, b.offset, int64_t(mi) * mo).view({mi, mo}) /
+                   std::sqrt(fan_in[b.out]);
+    at::Tensor y = at::matmul(xi.transpose(1, 2), W).transpose(1, 2).reshape({N, int64_t(mo) * d});
+    parts[b.out] = parts[b.out].defined() ? parts[b.out] + y : y;
+  }
+  for (size_t o = 0; o < out_.size(); ++o) {
+    if (!parts[o].defined()) parts[o] = at::zeros({N, out_[o].dim()}, x.options());
+    if (bias_offset_[o] >= 0) parts[o] = parts[o] + bias.narrow(0, bias_offset_[o], out_[o].mul);
+  }
+  at::Tensor y = parts.empty() ? at::zeros({N, 0}, x.options()) : at::cat(parts, 1);
+  return restore_shape(y, x, out_.dim());
+}
+
+// ---------------------------------------------------------------- Gate
+
+GateImpl::GateImpl(Irreps scalars, Irreps gates, Irreps gated, Activation act_scalars,
+                   Activation act_gates)
+    : scalars_(std::move(scalars)),
+      gates_(std::move(gates)),
+      gated_(std::move(gated)),
+      act_scalars_(act_scalars),
+      act_gates_(act_gates) {
+  for (const auto* part : {&scalars_, &gates_})
+    for (const auto& e : *part)
+      if (e.ir.l != 0) throw Error("Gate: scalars and gates must be l = 0, got " + part->str());
+  if (gates_.num_irreps() != gated_.num_irreps())
+    throw Error("Gate: " + std::to_string(gates_.num_irreps()) + " gates for " +
+                std::to_string(gated_.num_irreps()) + " gated irreps (" + gated_.str() + ")");
+  std::vector<MulIrrep> out;
+  for (const auto& e : scalars_) {
+    if (e.ir.p == -1 && !is_odd_activation(act_scalars_))
+      throw Error("Gate: odd scalars (0o) need an odd activation (tanh or identity)");
+    out.push_back(e);
+  }
+  std::vector<int> gate_parity;
+  for (const auto& e : gates_) {
+    if (e.ir.p == -1 && !is_odd_activation(act_gates_))
+      throw Error("Gate: odd gates (0o) need an odd gate activation (tanh or identity)");
+    gate_parity.insert(gate_parity.end(), e.mul, e.ir.p);
+  }
+  std::vector<int64_t> index;
+  int copy = 0;
+  for (const auto& e : gated_)
+    for (int u = 0; u < e.mul; ++u, ++copy) {
+      out.push_back({1, Irrep(e.ir.l, e.ir.p * gate_parity[copy])});
+      index.insert(index.end(), e.ir.dim(), copy);
+    }
+  out_ = Irreps(std::move(out)).simplify();
+  in_ = scalars_ + gates_ + gated_;
+  gate_index_ = at::tensor(index, at::kLong);
+}
+
+at::Tensor GateImpl::forward(const at::Tensor& x) {
+  rows_of(x, in_.dim(), "Gate");
+  const int64_t ds = scalars_.dim(), dg = gates_.dim();
+  at::Tensor s = activate(act_scalars_, x.narrow(-1, 0, ds));
+  at::Tensor g = activate(act_gates_, x.narrow(-1, ds, dg));
+  at::Tensor v = x.narrow(-1, ds + dg, gated_.dim());
+  return at::cat({s, v * g.index_select(-1, gate_index_.to(x.device()))}, -1);
+}
+
+// ---------------------------------------------------------------- EquivariantLayerNorm
+
+EquivariantLayerNormImpl::EquivariantLayerNormImpl(Irreps irreps, double eps, bool affine)
+    : irreps_(std::move(irreps)), eps_(eps), affine_(affine) {
+  if (affine_) {
+    weight = register_parameter("weight", at::ones({irreps_.num_irreps()}));
+    bias = register_parameter("bias", at::zeros({irreps_.count(Irrep(0, 1))}));
+  }
+}
+
+at::Tensor EquivariantLayerNormImpl::forward(const at::Tensor& x) {
+  rows_of(x, irreps_.dim(), "EquivariantLayerNorm");
+  std::vector<at::Tensor> parts;
+  int64_t channel = 0, scalar_channel = 0;
+  for (size_t i = 0; i < irreps_.size(); ++i) {
+    const auto& e = irreps_[i];
+    if (e.mul == 0) continue;
+    at::Tensor xe = x.narrow(-1, irreps_.slice(i).start, e.dim()).unflatten(-1, {e.mul, e.ir.dim()});
+    const bool even_scalar = e.ir == Irrep(0, 1);
+    if (even_scalar) xe = xe - xe.mean(-2, true);
+    xe = xe * at::rsqrt(xe.pow(2).mean({-2, -1}, true) + eps_);
+    if (affine_) {
+      xe = xe * weight.narrow(0, channel, e.mul).unsqueeze(-1);
+      if (even_scalar) xe = xe + bias.narrow(0, scalar_channel, e.mul).unsqueeze(-1);
+    }
+    channel += e.mul;
+    if (even_scalar) scalar_channel += e.mul;
+    parts.push_back(xe.flatten(-2, -1));
+  }
+  if (parts.empty()) return x;
+  return at::cat(parts, -1);
+}
+
+// ---------------------------------------------------------------- radial part
+
+at::Tensor polynomial_cutoff(const at::Tensor& r, double cutoff, int p) {
+  if (cutoff <= 0 || p < 1) throw Error("polynomial_cutoff: need cutoff > 0 and p >= 1");
+  at::Tensor d = r / cutoff;
+  const double P = p;
+  at::Tensor u = 1.0 - (P + 1) * (P + 2) / 2 * d.pow(p) + P * (P + 2) * d.pow(p + 1) -
+                 P * (P + 1) / 2 * d.pow(p + 2);
+  return at::where(d < 1.0, u, at::zeros_like(u));
+}
+
+BesselBasisImpl::BesselBasisImpl(int num_basis, double cutoff, int p, bool trainable)
+    : num_basis_(num_basis), cutoff_(cutoff), p_(p) {
+  if (num_basis < 1 || cutoff <= 0) throw Error("BesselBasis: need num_basis >= 1 and cutoff > 0");
+  if (trainable)
+    frequencies = register_parameter(
+        "frequencies", at::arange(1, num_basis + 1, at::kDouble).mul(M_PI / cutoff).to(at::kFloat));
+}
+
+at::Tensor BesselBasisImpl::forward(const at::Tensor& r) {
+  at::Tensor rr = r.unsqueeze(-1);
+  // Fixed frequencies are made in the input's dtype, so float64 keeps full precision.
+  at::Tensor freq = frequencies.defined()
+                        ? frequencies.to(r.options())
+                        : at::arange(1, num_basis_ + 1, r.options()).mul(M_PI / cutoff_);
+  const double norm = std::sqrt(2.0 / cutoff_);
+  // sin(f r) / r tends to f as r -> 0; the safe denominator keeps gradients finite there.
+  at::Tensor small = rr.abs() < 1e-9;
+  at::Tensor safe_r = at::where(small, at::ones_like(rr), rr);
+  at::Tensor value = at::where(small, freq.expand_as(rr * freq), at::sin(freq * rr) / safe_r);
+  return norm * value * polynomial_cutoff(rr, cutoff_, p_);
+}
+
+RadialMLPImpl::RadialMLPImpl(std::vector<int64_t> sizes, Activation act) : act_(act) {
+  if (sizes.size() < 2) throw Error("RadialMLP: need at least input and output sizes");
+  for (size_t k = 0; k + 1 < sizes.size(); ++k) {
+    weights_.push_back(register_parameter("weight" + std::to_string(k),
+                                          at::randn({sizes[k + 1], sizes[k]})));
+    biases_.push_back(register_parameter("bias" + std::to_string(k), at::zeros({sizes[k + 1]})));
+  }
+}
+
+at::Tensor RadialMLPImpl::forward(const at::Tensor& x) {
+  at::Tensor h = x;
+  for (size_t k = 0; k < weights_.size(); ++k) {
+    h = at::linear(h, weights_[k] / std::sqrt(double(weights_[k].size(1))), biases_[k]);
+    if (k + 1 < weights_.size()) h = activate(act_, h);
+  }
+  return h;
+}
+
+}  // namespace hamlet::equivariant
