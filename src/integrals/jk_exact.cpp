@@ -47,7 +47,7 @@ class ExactJK final : public JKBuilder {
       if (want_k) Kt[t].assign(nd, Eigen::MatrixXd::Zero(n, n));
       auto& engine = engines[t];
       const auto& buf = engine.results();
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(static, 1)  // fixed batch-to-thread map: reproducible sums
       for (size_t p12 = 0; p12 < pairs_.size(); ++p12) {
         const int s1 = pairs_[p12].first, s2 = pairs_[p12].second;
         const int n1 = shells_[s1].size(), n2 = shells_[s2].size();

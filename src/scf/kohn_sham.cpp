@@ -60,7 +60,7 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
   {
     xc::BasisValues chi;
     auto& V = partial[omp_get_thread_num()];
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(static, 1)  // fixed batch-to-thread map: reproducible sums
     for (size_t b = 0; b < batches.size(); ++b) {
       const auto& batch = batches[b];
       std::vector<int> shells, aos;

@@ -45,9 +45,13 @@ int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool 
   ws.aos = aos;
   if (tolerance <= 0.0) return nf;
   BasisValues& c = ws.chi;
-  // Value norms only (gradients of Gaussians are bounded by the values times 2 alpha r, which
-  // the tolerance's margin covers); four times cheaper than including the gradients.
-  ws.norms = (c.value.array().square().colwise() * w.abs()).colwise().sum().transpose().sqrt();
+  // Gradients count too: near a nucleus a p function's value vanishes like r while its
+  // gradient does not, and dropping it there would change |grad rho| at O(1).
+  ws.norms = (c.value.array().square().colwise() * w.abs()).colwise().sum().transpose();
+  if (gradients)
+    ws.norms += ((c.dx.array().square() + c.dy.array().square() + c.dz.array().square()).colwise() *
+                 w.abs()).colwise().sum().transpose();
+  ws.norms = ws.norms.sqrt();
   const double threshold = tolerance / std::max(ws.norms.maxCoeff(), 1e-300);
   int kept = 0;
   for (int j = 0; j < nf; ++j) {
@@ -164,7 +168,7 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
   {
     Workspace ws;
     const int thread = omp_get_thread_num();
-#pragma omp for schedule(dynamic)
+#pragma omp for schedule(static, 1)  // fixed batch-to-thread map: reproducible sums
     for (int b = 0; b < nbatch; ++b) {
       const BatchBasis& bb = batch_basis_[b];
       if (bb.aos.empty()) continue;

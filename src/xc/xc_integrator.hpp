@@ -20,11 +20,12 @@ struct XcOptions {
   // reaches it; Psi4's DFT_BASIS_TOLERANCE default.
   double basis_tolerance = 1e-12;
   // Then a function m is dropped from the batch when n_m * max_n n_n < significance_tolerance,
-  // n_m = sqrt(sum_i w_i chi_m^2) over the batch points: by Cauchy-Schwarz every dropped
-  // contribution to rho or V is below this times max |vrho| (or |eps|), and gradient terms
-  // are larger by at most a few times 2 alpha r. Near a nucleus the weights are tiny, so
-  // diffuse neighbours drop out there. 0 keeps every function selected by basis_tolerance.
-  double significance_tolerance = 1e-14;
+  // n_m = sqrt(sum_i w_i (chi_m^2 + |grad chi_m|^2)) over the batch points (gradients only for
+  // GGAs): by Cauchy-Schwarz every dropped contribution to rho, grad rho or V is below this
+  // times max |vrho|, |vsigma grad rho| or |eps| (and |D|). Near a nucleus the weights are
+  // tiny, so diffuse neighbours drop out there. 0 keeps every function selected by
+  // basis_tolerance.
+  double significance_tolerance = 1e-12;
 };
 
 struct XcResult {

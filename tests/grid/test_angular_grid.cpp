@@ -106,7 +106,7 @@ TEST(AngularGrid, ProductRuleIntegratesHarmonicProductsExactlyUpToItsDegree) {
 TEST(AngularGrid, OctahedralRulesAreExactUpToTheirDegree) {
   const std::vector<int> degrees = hamlet::grid::octahedral_degrees();
   ASSERT_FALSE(degrees.empty());
-  for (int degree : {7, 11, 17, 23, 29})
+  for (int degree : {7, 11, 17, 23, 29, 35, 41})
     EXPECT_NE(std::find(degrees.begin(), degrees.end(), degree), degrees.end()) << degree;
   for (int degree : degrees) {
     const AngularGrid g = hamlet::grid::octahedral_angular_grid(degree);
@@ -138,7 +138,9 @@ TEST(AngularGrid, OctahedralRulesReproduceLebedevPublishedWeights) {
                                                          {11, 4.0 / 315.0},
                                                          {17, 0.3828270494937162e-2},
                                                          {23, 0.1782340447244611e-2},
-                                                         {29, 0.8545911725128148e-3}};
+                                                         {29, 0.8545911725128148e-3},
+                                                         {35, 0.5265897968224436e-3},
+                                                         {41, 0.3095121295306187e-3}};
   for (const auto& [degree, w] : published) {
     const AngularGrid g = hamlet::grid::octahedral_angular_grid(degree);
     Eigen::Index k;
@@ -146,6 +148,7 @@ TEST(AngularGrid, OctahedralRulesReproduceLebedevPublishedWeights) {
     EXPECT_NEAR(g.weights[k] / (4.0 * M_PI), w, 1e-16) << "degree " << degree;
   }
   EXPECT_EQ(hamlet::grid::octahedral_angular_grid(29).size(), 302);
+  EXPECT_EQ(hamlet::grid::octahedral_angular_grid(41).size(), 590);
   EXPECT_EQ(hamlet::grid::octahedral_angular_grid(17).size(), 110);
   EXPECT_THROW(hamlet::grid::octahedral_angular_grid(13), hamlet::Error);
 }
@@ -155,6 +158,7 @@ TEST(AngularGrid, SchemeSelection) {
   EXPECT_EQ(hamlet::grid::angular_grid(29, AngularScheme::Lebedev).size(), 302);
   EXPECT_EQ(hamlet::grid::angular_grid(28, AngularScheme::Lebedev).size(), 302);  // rounds up
   EXPECT_EQ(hamlet::grid::angular_grid(29, AngularScheme::Product).size(), 450);
+  EXPECT_EQ(hamlet::grid::angular_grid(41, AngularScheme::Lebedev).size(), 590);
   EXPECT_EQ(hamlet::grid::angular_grid(201, AngularScheme::Lebedev).size(), 202 * 202 / 2);
   const AngularGrid& a = hamlet::grid::cached_angular_grid(29, AngularScheme::Lebedev);
   EXPECT_EQ(&a, &hamlet::grid::cached_angular_grid(29, AngularScheme::Lebedev));

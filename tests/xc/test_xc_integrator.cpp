@@ -5,6 +5,7 @@
 
 #include "basis/basis_library.hpp"
 #include "core/error.hpp"
+#include "core/units.hpp"
 #include "xc/xc_integrator.hpp"
 #include "xc_test_systems.hpp"
 
@@ -128,15 +129,26 @@ TEST(XcIntegrator, ThreadCountDoesNotChangeResults) {
 }
 
 TEST(XcIntegrator, ScreeningKeepsFewerFunctionsThanTheBasisAndChangesNothing) {
-  const WaterCase w;
+  // Planar ethylene: batches lying in the molecular plane see p functions
+  // that vanish there while their gradients do not, a case the screening must keep.
+  Molecule ethylene;
+  const double s = units::kAngstromToBohr;
+  ethylene.atoms = {{6, Eigen::Vector3d(0.0, 0.0, 0.6695) * s},  {6, Eigen::Vector3d(0.0, 0.0, -0.6695) * s},
+                    {1, Eigen::Vector3d(0.0, 0.9289, 1.2321) * s}, {1, Eigen::Vector3d(0.0, -0.9289, 1.2321) * s},
+                    {1, Eigen::Vector3d(0.0, 0.9289, -1.2321) * s}, {1, Eigen::Vector3d(0.0, -0.9289, -1.2321) * s}};
+  const BasisSet basis = load_basis(ethylene, "def2-svp");
+  grid::GridOptions opt;
+  opt.level = 1;
+  opt.max_batch_points = 8;  // small batches: many lie entirely in the plane
+  const grid::MolecularGrid g = grid::build_molecular_grid(ethylene, opt);
   xc::XcOptions loose;
   loose.basis_tolerance = 1e-30;  // effectively no screening
   loose.significance_tolerance = 0.0;
-  const Functional pbe = Functional::from_name("pbe");
-  const XcIntegrator screened(w.mol, w.basis, w.grid, pbe);
-  const XcIntegrator all(w.mol, w.basis, w.grid, pbe, loose);
+  const Functional b3lyp = Functional::from_name("b3lyp");
+  const XcIntegrator screened(ethylene, basis, g, b3lyp);
+  const XcIntegrator all(ethylene, basis, g, b3lyp, loose);
   EXPECT_LT(screened.mean_functions_per_batch(), all.mean_functions_per_batch());
-  const Eigen::MatrixXd D = 2.0 * occupied_density(all, 5, 13);
+  const Eigen::MatrixXd D = 2.0 * occupied_density(all, 8, 13);
   const xc::XcResult a = screened.compute_restricted(D), b = all.compute_restricted(D);
   EXPECT_NEAR(a.energy, b.energy, 1e-10);
   EXPECT_LT((a.V - b.V).cwiseAbs().maxCoeff(), 1e-9);
