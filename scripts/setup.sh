@@ -7,7 +7,7 @@ PACKAGES=(
   libtorch-dev
   libopenmpi-dev openmpi-bin
   libhdf5-dev
-  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-numpy
   psi4-data
