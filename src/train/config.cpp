@@ -175,6 +175,19 @@ KeySpec& ConfigSchema::add(std::string path, ValueType type, std::optional<Value
   return spec;
 }
 
+KeySpec& ConfigSchema::add_int(std::string path, std::int64_t def, std::string doc) {
+  return add(std::move(path), ValueType::Int, Value(def), std::move(doc));
+}
+KeySpec& ConfigSchema::add_double(std::string path, double def, std::string doc) {
+  return add(std::move(path), ValueType::Double, Value(def), std::move(doc));
+}
+KeySpec& ConfigSchema::add_bool(std::string path, bool def, std::string doc) {
+  return add(std::move(path), ValueType::Bool, Value(def), std::move(doc));
+}
+KeySpec& ConfigSchema::add_string(std::string path, std::string def, std::string doc) {
+  return add(std::move(path), ValueType::String, Value(std::move(def)), std::move(doc));
+}
+
 void ConfigSchema::add_check(std::string key,
                              std::function<std::optional<std::string>(const Config&)> f) {
   if (!find(key)) throw Error("config schema: check on unknown key '" + key + "'");

@@ -75,18 +75,11 @@ class ConfigSchema {
   // every default passes its key's validation).
   KeySpec& add(std::string path, ValueType type, std::optional<Value> default_value,
                std::string doc);
-  KeySpec& add_int(std::string path, std::int64_t def, std::string doc) {
-    return add(std::move(path), ValueType::Int, Value(def), std::move(doc));
-  }
-  KeySpec& add_double(std::string path, double def, std::string doc) {
-    return add(std::move(path), ValueType::Double, Value(def), std::move(doc));
-  }
-  KeySpec& add_bool(std::string path, bool def, std::string doc) {
-    return add(std::move(path), ValueType::Bool, Value(def), std::move(doc));
-  }
-  KeySpec& add_string(std::string path, std::string def, std::string doc) {
-    return add(std::move(path), ValueType::String, Value(std::move(def)), std::move(doc));
-  }
+  // (Out of line: GCC 12 warns falsely about the variant when these are inlined at -O1.)
+  KeySpec& add_int(std::string path, std::int64_t def, std::string doc);
+  KeySpec& add_double(std::string path, double def, std::string doc);
+  KeySpec& add_bool(std::string path, bool def, std::string doc);
+  KeySpec& add_string(std::string path, std::string def, std::string doc);
   KeySpec& add_choice(std::string path, std::string def, std::vector<std::string> choices,
                       std::string doc) {
     return add_string(std::move(path), std::move(def), std::move(doc)).one_of(std::move(choices));

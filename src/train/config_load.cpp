@@ -79,7 +79,8 @@ std::optional<std::string> convert_scalar(const YAML::Node& n, ValueType type, V
 template <class T>
 std::optional<std::string> convert_list(const YAML::Node& n, ValueType list, ValueType element,
                                         Value& out) {
-  if (!n.IsSequence()) return "expected " + a_type_name(list) + " ([a, b, ...]), got " + describe(n);
+  if (!n.IsSequence())
+    return "expected " + a_type_name(list) + " ([a, b, ...]), got " + describe(n);
   std::vector<T> xs;
   for (std::size_t i = 0; i < n.size(); ++i) {
     Value v;

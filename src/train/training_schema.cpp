@@ -1,5 +1,5 @@
 // hamlet's training configuration: the one list of keys of `hamlet train` (add new keys here).
-#include <regex>
+#include <cctype>
 
 #include "train/config.hpp"
 
@@ -10,16 +10,34 @@ namespace {
 // Irreps text as read by equivariant::Irreps ("32x0e + 16x1o"), with l <= 8 (so3.hpp kMaxL);
 // checked here too so a typo fails at config load, not after the dataset is read.
 std::optional<std::string> irreps_syntax(const Value& v) {
-  static const std::regex term(R"(\s*(\d+\s*x\s*)?(\d+)\s*[eo]\s*)");
   const std::string& s = std::get<std::string>(v);
   std::size_t start = 0;
   while (true) {
     const auto plus = s.find('+', start);
     const std::string t = s.substr(start, plus == std::string::npos ? plus : plus - start);
-    std::smatch m;
-    if (!std::regex_match(t, m, term))
+    // term: [digits "x"] digits ("e" | "o"), blanks allowed between the parts.
+    std::size_t i = 0;
+    const auto blanks = [&] { while (i < t.size() && (t[i] == ' ' || t[i] == '\t')) ++i; };
+    const auto digits = [&] {
+      const std::size_t from = i;
+      while (i < t.size() && std::isdigit(static_cast<unsigned char>(t[i]))) ++i;
+      return t.substr(from, i - from);
+    };
+    blanks();
+    std::string l = digits();
+    blanks();
+    if (i < t.size() && t[i] == 'x' && !l.empty()) {
+      ++i;
+      blanks();
+      l = digits();
+      blanks();
+    }
+    const bool parity = i < t.size() && (t[i] == 'e' || t[i] == 'o');
+    if (parity) ++i;
+    blanks();
+    if (l.empty() || !parity || i != t.size())
       return "malformed irreps term '" + t + "' (expected like 32x0e+16x1o+8x2e)";
-    if (std::stoi(m[2].str()) > 8) return "irreps term '" + t + "' has l > 8";
+    if (l.size() > 1 || l[0] > '8') return "irreps term '" + t + "' has l > 8";
     if (plus == std::string::npos) return std::nullopt;
     start = plus + 1;
   }
@@ -59,7 +77,8 @@ ConfigSchema make_training_schema() {
   s.add_int("model.layers", 3, "number of message-passing layers").at_least(1);
   s.add_int("model.radial_basis", 8, "number of radial basis functions").at_least(1);
   s.add_int("model.radial_hidden", 32, "hidden width of the radial MLP").at_least(1);
-  s.add_choice("model.dtype", "float32", {"float32", "float64"}, "floating-point type of the model");
+  s.add_choice("model.dtype", "float32", {"float32", "float64"},
+               "floating-point type of the model");
   // optim
   s.add_choice("optim.name", "adamw", {"adam", "adamw"}, "optimiser");
   s.add_double("optim.lr", 3e-3, "peak learning rate").above(0.0);

@@ -118,6 +118,8 @@ TEST(Config, RangesAndChoices) {
   expect_error([] { parse(kMinimal + "model:\n  hidden_irreps: 32x0e+16x1q\n"); },
                {"cfg.yaml:4:", "malformed irreps term '16x1q'"});
   expect_error([] { parse(kMinimal + "model:\n  hidden_irreps: 8x9e\n"); }, {"l > 8"});
+  expect_error([] { parse(kMinimal + "model:\n  hidden_irreps: 32x0e+\n"); }, {"term ''"});
+  expect_error([] { parse(kMinimal + "model:\n  hidden_irreps: x0e\n"); }, {"malformed"});
   EXPECT_NO_THROW(parse(kMinimal + "model:\n  hidden_irreps: 32x0e + 16x1o + 2e\n"));
   // Cross-key checks are located where their key was set.
   expect_error([] { parse(kMinimal + "  validation_fraction: 0.5\n  test_fraction: 0.5\n"); },
