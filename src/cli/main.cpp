@@ -21,6 +21,12 @@ int main(int argc, char** argv) {
   add(hamlet::cli::add_scf_command);
   add(hamlet::cli::add_datagen_command);
   add(hamlet::cli::add_data_command);
+#ifdef HAMLET_WITH_TORCH
+  add(hamlet::cli::add_train_command);
+  add(hamlet::cli::add_predict_command);
+  add(hamlet::cli::add_eval_command);
+  add(hamlet::cli::add_demo_command);
+#endif
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

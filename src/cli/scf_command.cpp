@@ -9,6 +9,9 @@
 #include "basis/ao_order.hpp"
 #include "chem/xyz.hpp"
 #include "cli/commands.hpp"
+#ifdef HAMLET_WITH_TORCH
+#include "model/predict.hpp"
+#endif
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
@@ -130,6 +133,20 @@ int run_scf_command(ScfArgs& args) {
                  it.energy, it.delta_energy, it.commutator, it.seconds);
     std::fflush(stdout);
   };
+  // --guess MODEL.pt: start from the Fock matrix a trained model predicts for this geometry.
+  scf::Guess model_guess;
+  const std::string g = args.settings.guess;
+  if (g != "sap" && g != "core") {
+#ifdef HAMLET_WITH_TORCH
+    if (!std::filesystem::exists(g))
+      throw Error("--guess '" + g + "': neither sap, core nor an existing model checkpoint file");
+    model_guess.fock = {model::predict_fock(g, mol)};
+    args.settings.guess_matrices = &model_guess;
+    if (!args.quiet) fmt::print("  initial guess: Fock matrix predicted by {}\n", g);
+#else
+    throw Error("--guess '" + g + "': sap or core (this hamlet was built without libtorch, so no model guesses)");
+#endif
+  }
   auto run = scf::run_scf(mol, args.settings, on_iter);
   const auto& r = run.result;
   if (!r.converged) {
@@ -164,7 +181,7 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--method", args->settings.method, "hf or a functional name")->capture_default_str();
   cmd->add_flag("--df", args->settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", args->settings.auxiliary_basis, "auxiliary basis for --df");
-  cmd->add_option("--guess", args->settings.guess, "initial guess: sap or core")->capture_default_str();
+  cmd->add_option("--guess", args->settings.guess, "initial guess: sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
   cmd->add_option("--charge", args->charge, "total charge (overrides the file's charge=)");
   cmd->add_option("--multiplicity", args->multiplicity, "spin multiplicity 2S+1")->check(CLI::PositiveNumber);
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");

@@ -106,4 +106,16 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   return run;
 }
 
+SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, int grid_level) {
+  SapInputs in;
+  in.basis = make_basis(molecule, library);
+  in.S = integrals::overlap(in.basis);
+  const Eigen::MatrixXd V = integrals::nuclear_attraction(in.basis, integrals::nuclei(molecule));
+  grid::GridOptions grid_options;
+  grid_options.level = grid_level;
+  const grid::MolecularGrid grid = grid::build_molecular_grid(molecule, grid_options);
+  in.H_sap = integrals::kinetic(in.basis) + sap_potential_matrix(molecule, in.basis, V, grid);
+  return in;
+}
+
 }  // namespace hamlet::scf

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "basis/gaussian94.hpp"
 #include "scf/scf.hpp"
 
 namespace hamlet::scf {
@@ -31,5 +32,13 @@ struct ScfRun {
 
 ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
                const IterationCallback& on_iteration = {});
+
+// What a Hamiltonian model needs of a structure without running the SCF: the overlap and the
+// SAP matrix H_SAP = T + V_SAP on the grid of `grid_level` (the same as run_scf's SAP guess).
+struct SapInputs {
+  BasisSet basis;
+  Eigen::MatrixXd S, H_sap;
+};
+SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, int grid_level);
 
 }  // namespace hamlet::scf

@@ -68,13 +68,17 @@ ConfigSchema make_training_schema() {
   // model
   s.add_choice("model.type", "sap", {"sap", "geometry"},
                "model input: sap (SAP-guess blocks and geometry) or geometry only");
-  s.add_choice("model.target", "delta", {"delta", "full"},
-               "learned matrix: delta = F - H_SAP, full = F");
+  s.add_choice("model.target", "auto", {"auto", "delta", "full"},
+               "learned matrix: delta = F - H_SAP, full = F; auto = delta for sap, full for geometry");
   s.add_double("model.cutoff_bohr", 10.0, "neighbour cutoff radius in Bohr").above(0.0);
-  s.add_string("model.hidden_irreps", "32x0e+16x1o+8x2e", "irreps of the hidden node features")
+  s.add_string("model.hidden_irreps", "32x0e+16x1o+16x1e+8x2e+8x2o+4x3o+4x3e+4x4e",
+               "irreps of the hidden atom features (0e first; include every irrep of the blocks)")
+      .validate(irreps_syntax);
+  s.add_string("model.pair_irreps", "16x0e+8x1o+8x1e+4x2e+4x2o+2x3o+2x3e+2x4e",
+               "irreps of the two factors of the channel-wise atom-pair product")
       .validate(irreps_syntax);
   s.add_int("model.lmax", 4, "largest l of the edge spherical harmonics").range(0, 8);
-  s.add_int("model.layers", 3, "number of message-passing layers").at_least(1);
+  s.add_int("model.layers", 3, "number of message-passing layers").at_least(0);
   s.add_int("model.radial_basis", 8, "number of radial basis functions").at_least(1);
   s.add_int("model.radial_hidden", 32, "hidden width of the radial MLP").at_least(1);
   s.add_choice("model.dtype", "float32", {"float32", "float64"},
@@ -106,6 +110,11 @@ ConfigSchema make_training_schema() {
   s.add_int("run.checkpoint_every", 1, "write a checkpoint every this many epochs").at_least(1);
 
   // Checks across keys.
+  s.add_check("model.target", [](const Config& c) -> std::optional<std::string> {
+    if (c.get<std::string>("model.type") == "geometry" && c.get<std::string>("model.target") == "delta")
+      return "model.target delta (F - H_SAP) needs model.type sap; the geometry-only model learns F";
+    return std::nullopt;
+  });
   s.add_check("data.test_fraction", [](const Config& c) -> std::optional<std::string> {
     const double v = c.get<std::string>("data.validation").empty()
                          ? c.get<double>("data.validation_fraction")

@@ -37,7 +37,7 @@ TEST(Config, DefaultsFilledIn) {
   EXPECT_EQ(c.get<int>("model.lmax"), 4);
   EXPECT_EQ(c.get<std::int64_t>("optim.epochs"), 200);
   EXPECT_EQ(c.get<std::size_t>("optim.batch_size"), 4u);
-  EXPECT_EQ(c.get<std::string>("model.hidden_irreps"), "32x0e+16x1o+8x2e");
+  EXPECT_EQ(c.get<std::string>("model.hidden_irreps"), "32x0e+16x1o+16x1e+8x2e+8x2o+4x3o+4x3e+4x4e");
   EXPECT_EQ(c.origin("optim.lr"), "default");
   EXPECT_EQ(c.origin("data.train"), "cfg.yaml:2");
 }
@@ -261,7 +261,7 @@ TEST(ConfigSchema, DeclarationErrors) {
       EXPECT_FALSE(k.violation(*k.default_value)) << k.path;
     }
   }
-  EXPECT_EQ(training_schema().keys().size(), 32u);
+  EXPECT_EQ(training_schema().keys().size(), 33u);
 }
 
 }  // namespace

@@ -1,0 +1,177 @@
+// `hamlet predict MODEL STRUCTURES.xyz --out PRED.h5` and `hamlet eval MODEL DATA.h5 --json R.json`.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+
+#include "chem/xyz.hpp"
+#include "cli/commands.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "model/demo.hpp"
+#include "model/evaluate.hpp"
+#include "model/predict.hpp"
+#include "model/trainer.hpp"
+
+namespace hamlet::cli {
+namespace {
+
+struct PredictArgs {
+  std::string model, structures, out;
+  int threads = 0;
+  bool quiet = false;
+};
+
+int run_predict(const PredictArgs& a) {
+  model::set_threads(a.threads);
+  const std::vector<Molecule> molecules = read_xyz_frames(a.structures);
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto predictions = model::predict_structures(a.model, molecules, !a.quiet);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  model::write_predictions(a.out, a.model, predictions);
+  if (!a.quiet) {
+    fmt::print("{:>6} {:>24} {:>12} {:>12} {:>10} {:>10}\n", "#", "source", "HOMO (eV)", "LUMO (eV)", "gap (eV)",
+               "|mu| (D)");
+    for (size_t k = 0; k < predictions.size(); ++k) {
+      const auto& s = predictions[k].solution;
+      fmt::print("{:>6} {:>24} {:>12.4f} {:>12.4f} {:>10.4f} {:>10.4f}\n", k, predictions[k].molecule.source,
+                 s.homo * units::kHartreeInEv, s.lumo * units::kHartreeInEv, s.gap * units::kHartreeInEv,
+                 s.dipole.norm() * units::kAuDipoleInDebye);
+    }
+  }
+  double inputs = 0, network = 0;
+  for (const auto& p : predictions) inputs += p.seconds_inputs, network += p.seconds_model;
+  fmt::print("hamlet predict: {} structures in {:.2f} s ({:.1f} structures/s; per structure {:.3f} s for S and "
+             "H_SAP, {:.3f} s network) -> {}\n",
+             predictions.size(), seconds, predictions.size() / std::max(seconds, 1e-9),
+             inputs / predictions.size(), network / predictions.size(), a.out);
+  return kExitOk;
+}
+
+struct EvalArgs {
+  model::EvalOptions options;
+  std::string json;
+  int threads = 0;
+  bool quiet = false;
+};
+
+void print_report(const nlohmann::json& r) {
+  auto num = [&](const char* key, const char* fmtspec) -> std::string {
+    if (!r.contains(key) || r[key].is_null()) return "n/a";
+    return fmt::format(fmt::runtime(fmtspec), r[key].get<double>());
+  };
+  fmt::print("  {:<34} {:>14}\n", "structures", r["structures"].get<int>());
+  fmt::print("  {:<34} {:>14}\n", "H MAE, all elements (µEh)", num("h_mae_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "H MAE, on-site (µEh)", num("h_mae_onsite_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "H MAE, off-site (µEh)", num("h_mae_offsite_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "SAP guess H MAE, baseline (µEh)", num("h_mae_sap_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "occupied eps MAE (µEh)", num("eps_occ_mae_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "HOMO MAE (meV)", num("homo_mae_mev", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "LUMO MAE (meV)", num("lumo_mae_mev", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "gap MAE (meV)", num("gap_mae_mev", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "orbital cosine similarity", num("cosine_similarity", "{:.5f}"));
+  fmt::print("  {:<34} {:>14}\n", "dipole MAE (D)", num("dipole_mae_debye", "{:.4f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF iterations, ML guess", num("scf_iterations_ml", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAP guess", num("scf_iterations_sap", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "predict time per structure (s)", num("predict_seconds", "{:.4f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF time per structure (s)", num("scf_seconds", "{:.3f}"));
+}
+
+int run_eval(EvalArgs& a) {
+  model::set_threads(a.threads);
+  a.options.progress = !a.quiet;
+  const nlohmann::json r = model::evaluate_model(a.options);
+  if (!a.json.empty()) write_file_atomically(a.json, r.dump(2) + "\n");
+  fmt::print("hamlet eval: {} on {} ({})\n", a.options.model.string(), a.options.data.string(),
+             r["subset"].get<std::string>());
+  print_report(r);
+  return kExitOk;
+}
+
+struct DemoArgs {
+  model::DemoOptions options;
+  bool quiet = false;
+};
+
+int run_demo(DemoArgs& a) {
+  a.options.progress = !a.quiet;
+  const nlohmann::json r = model::run_demo(a.options);
+  const nlohmann::json& u = r["unseen_molecule"];
+  const nlohmann::json& g = r["geometry_only"];
+  auto cell = [](const nlohmann::json& j, const char* key, const char* spec) -> std::string {
+    if (!j.contains(key) || j[key].is_null()) return "n/a";
+    return fmt::format(fmt::runtime(spec), j[key].get<double>());
+  };
+  fmt::print("\nhamlet demo: {}/{} Fock matrices of 6 small molecules, learned from thermal conformers\n",
+             r["settings"]["method"].get<std::string>(), r["settings"]["basis"].get<std::string>());
+  fmt::print("{:<32} {:>18} {:>18} {:>18}\n", "", "SAP model", "SAP model", "geometry-only");
+  fmt::print("{:<32} {:>18} {:>18} {:>18}\n", "", "held-out confs", "unseen ethanol", "held-out confs");
+  const std::vector<std::tuple<const char*, const char*, const char*>> rows = {
+      {"H MAE, all (µEh)", "h_mae_ueh", "{:.0f}"},
+      {"H MAE, on-site (µEh)", "h_mae_onsite_ueh", "{:.0f}"},
+      {"H MAE, off-site (µEh)", "h_mae_offsite_ueh", "{:.0f}"},
+      {"SAP guess H MAE (µEh)", "h_mae_sap_ueh", "{:.0f}"},
+      {"occupied eps MAE (µEh)", "eps_occ_mae_ueh", "{:.0f}"},
+      {"HOMO MAE (meV)", "homo_mae_mev", "{:.1f}"},
+      {"LUMO MAE (meV)", "lumo_mae_mev", "{:.1f}"},
+      {"gap MAE (meV)", "gap_mae_mev", "{:.1f}"},
+      {"cosine similarity", "cosine_similarity", "{:.4f}"},
+      {"dipole MAE (D)", "dipole_mae_debye", "{:.3f}"},
+      {"SCF iterations, ML guess", "scf_iterations_ml", "{:.1f}"},
+      {"SCF iterations, SAP guess", "scf_iterations_sap", "{:.1f}"},
+      {"predict s / structure", "predict_seconds", "{:.3f}"},
+      {"SCF s / structure", "scf_seconds", "{:.3f}"}};
+  for (const auto& [label, key, spec] : rows)
+    fmt::print("{:<32} {:>18} {:>18} {:>18}\n", label, cell(r, key, spec), cell(u, key, spec), cell(g, key, spec));
+  fmt::print("\nwritten: {}/report.json, {}/model.pt, {}/plots/\n", a.options.out.string(), a.options.out.string(),
+             a.options.out.string());
+  return kExitOk;
+}
+
+}  // namespace
+
+Runner add_demo_command(CLI::App& app) {
+  auto a = std::make_shared<DemoArgs>();
+  auto* cmd = app.add_subcommand("demo", "the whole pipeline on built-in molecules: data, training, evaluation");
+  cmd->add_option("--out", a->options.out, "output folder")->capture_default_str();
+  cmd->add_option("--conformers", a->options.conformers, "conformers per molecule")->capture_default_str();
+  cmd->add_option("--epochs", a->options.epochs, "epochs per model")->capture_default_str();
+  cmd->add_option("--minutes", a->options.minutes, "training time cap per model")->capture_default_str();
+  cmd->add_option("--seed", a->options.seed, "random seed (conformers, split, weights)")->capture_default_str();
+  cmd->add_option("--threads", a->options.threads, "SCF and prediction threads (default: all)");
+  cmd->add_flag("--quiet", a->quiet, "no progress output");
+  return [a] { return run_demo(*a); };
+}
+
+
+Runner add_predict_command(CLI::App& app) {
+  auto a = std::make_shared<PredictArgs>();
+  auto* cmd = app.add_subcommand("predict", "predict Fock matrices, orbital energies and dipoles with a model");
+  cmd->add_option("model", a->model, "model checkpoint (best.pt of hamlet train)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("structures", a->structures, "XYZ/extXYZ file (Angstrom), one or many frames")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--out", a->out, "HDF5 file to write (F, S, orbital energies, HOMO/LUMO/gap, dipole)")->required();
+  cmd->add_option("--threads", a->threads, "threads (default: all)");
+  cmd->add_flag("--quiet", a->quiet, "no progress bar or table");
+  return [a] { return run_predict(*a); };
+}
+
+Runner add_eval_command(CLI::App& app) {
+  auto a = std::make_shared<EvalArgs>();
+  auto* cmd = app.add_subcommand("eval", "evaluate a model against a dataset's SCF results");
+  cmd->add_option("model", a->options.model, "model checkpoint")->required()->check(CLI::ExistingFile);
+  cmd->add_option("data", a->options.data, "dataset (hamlet datagen)")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--json", a->json, "write the report (keys in src/model/evaluate.hpp)");
+  cmd->add_option("--split", a->options.split, "split.json of a training run (default: every converged entry)");
+  cmd->add_option("--subset", a->options.subset, "with --split: train, validation or test")->capture_default_str();
+  cmd->add_option("--scf", a->options.scf_structures, "structures for the SCF-iteration comparison")
+      ->capture_default_str();
+  cmd->add_option("--plots", a->options.plots_dir, "folder for parity plots (PNG)");
+  cmd->add_option("--threads", a->threads, "threads (default: all)");
+  cmd->add_flag("--quiet", a->quiet, "no progress bar");
+  return [a] { return run_eval(*a); };
+}
+
+}  // namespace hamlet::cli

@@ -1,0 +1,31 @@
+#pragma once
+// `hamlet demo`: the whole pipeline on a built-in default, no download. Six small molecules
+// (water, ammonia, methane, formaldehyde, methanol, ethane) and thermal conformers of each →
+// B3LYP/def2-SVP datasets with hamlet's engine → a SAP-feature model and a geometry-only model
+// trained with the same budget → evaluation on held-out conformers and on a molecule not seen
+// in training (ethanol). Writes DIR/report.json, DIR/model.pt, plots and the run folders.
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+
+namespace hamlet::model {
+
+struct DemoOptions {
+  std::filesystem::path out = "hamlet-demo";
+  int conformers = 10;          // per molecule
+  int epochs = 60;              // per model (both models get the same budget)
+  double minutes = 3.0;         // wall-time cap per model
+  std::string method = "b3lyp";
+  std::string basis = "def2-svp";
+  int grid_level = 1;
+  int scf_structures = 6;       // SCF-iteration comparison per evaluation
+  std::uint64_t seed = 0;
+  int threads = 0;              // SCF threads (0: all); training uses `train_threads`
+  int train_threads = 1;        // graphs of a few atoms train fastest on one thread
+  bool progress = true;
+};
+
+// Runs the demo and returns the report (also written to out/report.json).
+nlohmann::json run_demo(const DemoOptions& options);
+
+}  // namespace hamlet::model

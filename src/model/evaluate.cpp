@@ -1,0 +1,163 @@
+#include "model/evaluate.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <map>
+
+#include "core/elements.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+#include "data/progress.hpp"
+#include "data/split.hpp"
+#include "model/checkpoint.hpp"
+#include "model/dataset_graphs.hpp"
+#include "model/predict.hpp"
+#include "scf/driver.hpp"
+#include "train/plot.hpp"
+
+namespace hamlet::model {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+struct Mean {
+  double sum = 0, n = 0;
+  void add(double v, double count = 1) { sum += v, n += count; }
+  double value() const { return n > 0 ? sum / n : std::nan(""); }
+};
+
+std::string pair_name(int za, int zb, bool onsite) {
+  if (onsite) return std::string(element_symbol(za)) + " (on-site)";
+  if (za < zb) std::swap(za, zb);  // heavier first: "C-H"
+  return std::string(element_symbol(za)) + "-" + std::string(element_symbol(zb));
+}
+
+}  // namespace
+
+nlohmann::json evaluate_model(const EvalOptions& o) {
+  LoadedModel m = load_checkpoint(o.model);
+  data::DatasetReader reader(o.data);
+  std::vector<size_t> positions;
+  if (o.split.empty()) {
+    positions = reader.training_entries();
+  } else {
+    const data::Split split = data::read_split(o.split);
+    const auto& ids = o.subset == "train" ? split.train : o.subset == "validation" ? split.validation : split.test;
+    if (o.subset != "train" && o.subset != "validation" && o.subset != "test")
+      throw Error("eval: subset must be train, validation or test, not '" + o.subset + "'");
+    positions = positions_of(reader, ids);
+  }
+  if (positions.empty()) throw Error(o.data.string(), 0, "no structures to evaluate");
+  if (reader.metadata().basis.name != m.provenance.basis.name)
+    throw Error(o.data.string(), 0, "dataset basis " + reader.metadata().basis.name + " differs from the model's " +
+                                        m.provenance.basis.name);
+
+  Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, it_ml, it_sap, t_pred, t_scf;
+  std::map<std::string, Mean> by_pair;
+  std::vector<double> ref_elements, pred_elements, ref_eps, pred_eps;
+  data::Progress progress(positions.size(), 0, o.progress);
+  int scf_done = 0;
+  for (size_t k = 0; k < positions.size(); ++k) {
+    const auto labelled = load_labelled_graphs(reader, {positions[k]}, m.model->basis(), m.model->config());
+    const data::Entry& e = labelled[0].entry;
+    const Molecule mol = e.molecule();
+    const Eigen::MatrixXd& F_ref = e.fock[0];
+
+    // Accuracy: the stored S and H_SAP (exactly the training inputs).
+    Eigen::MatrixXd F;
+    {
+      torch::NoGradGuard no_grad;
+      const ModelOutput out = m.model->forward(collate({&labelled[0].graph}));
+      F = predicted_fock(*m.model, labelled[0].graph, out.onsite, out.offsite, e.H_sap);
+    }
+    const auto& ao = labelled[0].graph.ao_begin;
+    for (int a = 0; a < e.natoms(); ++a)
+      for (int b = 0; b < e.natoms(); ++b) {
+        const auto blk = (F - F_ref).block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs();
+        (a == b ? h_on : h_off).add(blk.sum(), blk.size());
+        by_pair[pair_name(e.atomic_numbers[a], e.atomic_numbers[b], a == b)].add(blk.sum(), blk.size());
+      }
+    h_all.add((F - F_ref).cwiseAbs().sum(), F.size());
+    if (e.H_sap.size()) h_sap.add((e.H_sap - F_ref).cwiseAbs().sum(), F.size());
+    for (int i = 0; i < F.rows(); ++i)
+      for (int j = 0; j <= i; ++j) {
+        ref_elements.push_back(F_ref(i, j));
+        pred_elements.push_back(F(i, j));
+      }
+
+    const BasisSet basis = reader.basis(e);
+    const FockSolution pred = solve_fock(mol, basis, F, e.S);
+    const FockSolution ref = solve_fock(mol, basis, F_ref, e.S);
+    const int nocc = ref.n_occupied;
+    for (int i = 0; i < nocc; ++i) {
+      eps_occ.add(std::abs(pred.orbital_energies(i) - ref.orbital_energies(i)));
+      ref_eps.push_back(ref.orbital_energies(i) * units::kHartreeInEv);
+      pred_eps.push_back(pred.orbital_energies(i) * units::kHartreeInEv);
+      const Eigen::VectorXd a = pred.coefficients.col(i), b = ref.coefficients.col(i);
+      cosine.add(std::abs(a.dot(b)) / (a.norm() * b.norm()));
+    }
+    homo.add(std::abs(pred.homo - ref.homo) * units::kHartreeInEv * 1e3);
+    if (std::isfinite(ref.lumo)) {
+      lumo.add(std::abs(pred.lumo - ref.lumo) * units::kHartreeInEv * 1e3);
+      gap.add(std::abs(pred.gap - ref.gap) * units::kHartreeInEv * 1e3);
+    }
+    dipole.add((pred.dipole - e.dipole).norm() * units::kAuDipoleInDebye);
+
+    // Speed and SCF guess quality: prediction from the bare geometry, SCF from both guesses.
+    if (scf_done < o.scf_structures) {
+      const Prediction p = predict_structure(m, mol);
+      t_pred.add(p.seconds_inputs + p.seconds_model);
+      scf::ScfSettings s = reader.metadata().settings;
+      auto t0 = Clock::now();
+      const auto sap_run = scf::run_scf(mol, s);
+      t_scf.add(since(t0));
+      scf::Guess guess;
+      guess.fock = {p.F};
+      s.guess_matrices = &guess;
+      const auto ml_run = scf::run_scf(mol, s);
+      it_sap.add(sap_run.result.iterations);
+      it_ml.add(ml_run.result.iterations);
+      ++scf_done;
+    }
+    progress.advance();
+  }
+  progress.finish();
+
+  nlohmann::json r = {{"model", o.model.string()},
+                      {"data", o.data.string()},
+                      {"subset", o.split.empty() ? "all" : o.subset},
+                      {"structures", positions.size()},
+                      {"h_mae_ueh", 1e6 * h_all.value()},
+                      {"h_mae_onsite_ueh", 1e6 * h_on.value()},
+                      {"h_mae_offsite_ueh", 1e6 * h_off.value()},
+                      {"h_mae_sap_ueh", 1e6 * h_sap.value()},
+                      {"eps_occ_mae_ueh", 1e6 * eps_occ.value()},
+                      {"homo_mae_mev", homo.value()},
+                      {"lumo_mae_mev", lumo.value()},
+                      {"gap_mae_mev", gap.value()},
+                      {"cosine_similarity", cosine.value()},
+                      {"dipole_mae_debye", dipole.value()},
+                      {"scf_structures", scf_done},
+                      {"scf_iterations_ml", it_ml.value()},
+                      {"scf_iterations_sap", it_sap.value()},
+                      {"predict_seconds", t_pred.value()},
+                      {"scf_seconds", t_scf.value()}};
+  nlohmann::json pairs = nlohmann::json::object();
+  for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
+  r["by_element_pair"] = pairs;
+  // NaN is not JSON: report missing values (e.g. no SCF comparison) as null.
+  for (auto& [key, value] : r.items())
+    if (value.is_number_float() && !std::isfinite(value.get<double>())) value = nullptr;
+
+  if (!o.plots_dir.empty()) {
+    std::filesystem::create_directories(o.plots_dir);
+    train::parity_plot(o.plots_dir / "parity_fock.png", "Fock matrix elements (lower triangle)",
+                       "reference F (Eh)", "predicted F (Eh)", ref_elements, pred_elements);
+    train::parity_plot(o.plots_dir / "parity_orbital_energies.png", "occupied orbital energies",
+                       "reference (eV)", "predicted (eV)", ref_eps, pred_eps);
+  }
+  return r;
+}
+
+}  // namespace hamlet::model

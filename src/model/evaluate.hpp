@@ -1,0 +1,34 @@
+#pragma once
+// `hamlet eval`: a model against the reference SCF results of a dataset. The JSON report keys
+// (all means over structures unless said otherwise):
+//   h_mae_ueh, h_mae_onsite_ueh, h_mae_offsite_ueh  mean |F_pred - F_ref| over all / on-site
+//       (atom-diagonal blocks) / off-site elements of F, µEh (pooled over elements);
+//   h_mae_sap_ueh        the same for the SAP guess H_SAP, the no-learning baseline;
+//   eps_occ_mae_ueh      occupied orbital energies from F_pred C = S C eps, µEh;
+//   homo_mae_mev, lumo_mae_mev, gap_mae_mev;
+//   cosine_similarity    QH9's psi similarity: |cos| between predicted and reference occupied
+//                        orbital coefficient vectors, averaged over orbitals and structures;
+//   dipole_mae_debye     |mu_pred - mu_ref| (vector difference) from the predicted density;
+//   scf_iterations_ml, scf_iterations_sap  SCF iterations from the predicted F and from the
+//                        SAP guess (over the first `scf_structures` structures);
+//   predict_seconds      S, H_SAP from the geometry plus the network, per structure;
+//   scf_seconds          the SCF from the SAP guess, per structure (same structures, threads);
+//   by_element_pair      h_mae_ueh per element pair ("C-H", on-site as "C-C (on-site)").
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <vector>
+
+namespace hamlet::model {
+
+struct EvalOptions {
+  std::filesystem::path model, data;
+  std::filesystem::path split;      // split.json of a training run; empty: all converged entries
+  std::string subset = "test";      // with a split: train | validation | test
+  int scf_structures = 10;          // structures for the SCF-iteration comparison (0: none)
+  std::filesystem::path plots_dir;  // parity PNGs (empty: none)
+  bool progress = true;
+};
+
+nlohmann::json evaluate_model(const EvalOptions& options);
+
+}  // namespace hamlet::model

@@ -1,0 +1,265 @@
+#include "model/graph.hpp"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/elements.hpp"
+#include "core/error.hpp"
+
+namespace hamlet::model {
+namespace eq = hamlet::equivariant;
+namespace {
+
+at::Tensor index_tensor(const std::vector<int64_t>& v) {
+  return at::tensor(at::ArrayRef<int64_t>(v), at::kLong);
+}
+
+// Blocks M[o1 : o1 + n1, o2 : o2 + n2] of several (o1, o2) as one tensor [k, n1, n2].
+at::Tensor gather_blocks(const Eigen::MatrixXd& M, const std::vector<std::pair<int, int>>& origins,
+                         int n1, int n2) {
+  at::Tensor out = at::empty({static_cast<int64_t>(origins.size()), n1, n2}, at::kDouble);
+  auto a = out.accessor<double, 3>();
+  for (size_t k = 0; k < origins.size(); ++k)
+    for (int i = 0; i < n1; ++i)
+      for (int j = 0; j < n2; ++j) a[k][i][j] = M(origins[k].first + i, origins[k].second + j);
+  return out;
+}
+
+void check_matrix(const Eigen::MatrixXd& M, int nbf, const char* what) {
+  if (M.rows() != nbf || M.cols() != nbf)
+    throw Error(std::string("model input: ") + what + " is " + std::to_string(M.rows()) + "x" +
+                std::to_string(M.cols()) + ", the basis has " + std::to_string(nbf) + " functions");
+  if (!M.allFinite()) throw Error(std::string("model input: ") + what + " contains NaN or Inf");
+}
+
+}  // namespace
+
+int ModelBasis::element_index(int Z) const {
+  auto it = std::lower_bound(elements.begin(), elements.end(), Z);
+  if (it == elements.end() || *it != Z)
+    throw Error("the model was not trained on element " + std::string(element_symbol(Z)) + " (knows " +
+                [&] {
+                  std::string s;
+                  for (int e : elements) s += std::string(s.empty() ? "" : " ") + std::string(element_symbol(e));
+                  return s;
+                }() + ")");
+  return static_cast<int>(it - elements.begin());
+}
+
+ModelBasis make_model_basis(const BasisLibrary& library, const std::string& name,
+                            std::vector<int> elements) {
+  std::sort(elements.begin(), elements.end());
+  elements.erase(std::unique(elements.begin(), elements.end()), elements.end());
+  if (elements.empty()) throw Error("model basis: no elements");
+  ModelBasis b;
+  b.name = name;
+  b.elements = elements;
+  for (int Z : elements) {
+    auto it = library.shells.find(Z);
+    if (it == library.shells.end())
+      throw Error("basis " + name + " has no functions for element " + std::string(element_symbol(Z)));
+    for (const auto& sh : it->second) b.shell_ls[Z].push_back(sh.l);
+  }
+  b.irreps = eq::basis_irreps(b.shell_ls);
+  const int n = b.n_elements();
+  const int64_t u_on = b.irreps.onsite_union.dim(), u_off = b.irreps.offsite_union.dim();
+  b.onsite_mask = at::zeros({n, u_on}, at::kDouble);
+  b.onsite_multiplicity = at::zeros({n, u_on}, at::kDouble);
+  b.offsite_mask = at::zeros({n * n, u_off}, at::kDouble);
+  for (int a = 0; a < n; ++a) {
+    const auto& layout = b.irreps.onsite.at(elements[a]);
+    b.nao.push_back(layout.nao1);
+    const auto idx = eq::embedding_indices(layout.irreps, b.irreps.onsite_union);
+    b.onsite_index.push_back(index_tensor(idx));
+    for (const auto& blk : layout.blocks)
+      for (int c = 0; c < blk.irreps.dim(); ++c) {
+        const int64_t u = idx[blk.start + c];
+        b.onsite_mask[a][u] = 1.0;
+        b.onsite_multiplicity[a][u] = blk.shell1 == blk.shell2 ? 1.0 : 2.0;
+      }
+  }
+  for (int a = 0; a < n; ++a)
+    for (int c = 0; c < n; ++c) {
+      const auto& layout = b.irreps.offsite.at({elements[a], elements[c]});
+      b.offsite_index.push_back(index_tensor(eq::embedding_indices(layout.irreps, b.irreps.offsite_union)));
+      b.offsite_mask[a * n + c].index_fill_(0, b.offsite_index.back(), 1.0);
+    }
+  // Transposition maps, derived through the block algebra itself (exact signed permutations).
+  for (int a = 0; a < n; ++a)
+    for (int c = 0; c < n; ++c) {
+      const auto& lab = b.irreps.offsite.at({elements[a], elements[c]});
+      const auto& lba = b.irreps.offsite.at({elements[c], elements[a]});
+      const int64_t d = lab.irreps.dim();
+      at::Tensor blocks = eq::irreps_to_atom_pair(at::eye(d, at::kDouble), lab);
+      at::Tensor T = eq::atom_pair_to_irreps(blocks.transpose(1, 2).contiguous(), lba).round();
+      at::Tensor M = at::zeros({u_off, u_off}, at::kDouble);
+      const auto& ia = b.offsite_index[a * n + c];
+      const auto& ib = b.offsite_index[c * n + a];
+      M.index_put_({ia.unsqueeze(1), ib.unsqueeze(0)}, T);
+      b.transpose_map.push_back(M);
+    }
+  return b;
+}
+
+MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic_numbers,
+                         const Eigen::Matrix<double, Eigen::Dynamic, 3>& positions_bohr,
+                         const Eigen::MatrixXd& S, const Eigen::MatrixXd& H_sap,
+                         const Eigen::MatrixXd& target, double cutoff) {
+  const int n = static_cast<int>(atomic_numbers.size());
+  if (n == 0) throw Error("model input: a structure without atoms");
+  if (positions_bohr.rows() != n) throw Error("model input: positions and atomic numbers differ in length");
+  if (!positions_bohr.allFinite()) throw Error("model input: positions contain NaN or Inf");
+  MoleculeGraph g;
+  std::vector<int> el(n);
+  g.ao_begin.assign(1, 0);
+  for (int i = 0; i < n; ++i) {
+    el[i] = basis.element_index(atomic_numbers[i]);
+    g.ao_begin.push_back(g.ao_begin.back() + basis.nao[el[i]]);
+  }
+  const int nbf = g.ao_begin.back();
+  check_matrix(S, nbf, "overlap matrix S");
+  check_matrix(H_sap, nbf, "SAP matrix H_SAP");
+  const bool has_target = target.size() > 0;
+  if (has_target) check_matrix(target, nbf, "target matrix");
+
+  g.element = at::tensor(std::vector<int64_t>(el.begin(), el.end()), at::kLong);
+  g.positions = at::empty({n, 3}, at::kDouble);
+  for (int i = 0; i < n; ++i)
+    for (int k = 0; k < 3; ++k) g.positions[i][k] = positions_bohr(i, k);
+
+  std::vector<int64_t> src, dst;
+  std::map<std::pair<int, int>, int64_t> edge_of;
+  for (int i = 0; i < n; ++i)
+    for (int j = 0; j < n; ++j)
+      if (i != j && (positions_bohr.row(i) - positions_bohr.row(j)).norm() < cutoff) {
+        edge_of[{i, j}] = static_cast<int64_t>(src.size());
+        src.push_back(i);
+        dst.push_back(j);
+      }
+  const int64_t E = static_cast<int64_t>(src.size());
+  std::vector<int64_t> rev(E);
+  for (int64_t e = 0; e < E; ++e) rev[e] = edge_of.at({static_cast<int>(dst[e]), static_cast<int>(src[e])});
+  g.edge_index = at::stack({index_tensor(src), index_tensor(dst)});
+  g.reverse = index_tensor(rev);
+
+  const int64_t u_on = basis.irreps.onsite_union.dim(), u_off = basis.irreps.offsite_union.dim();
+  auto onsite_features = [&](const Eigen::MatrixXd& M) {
+    at::Tensor out = at::zeros({n, u_on}, at::kDouble);
+    for (int a = 0; a < basis.n_elements(); ++a) {
+      std::vector<int64_t> atoms;
+      std::vector<std::pair<int, int>> origins;
+      for (int i = 0; i < n; ++i)
+        if (el[i] == a) {
+          atoms.push_back(i);
+          origins.emplace_back(g.ao_begin[i], g.ao_begin[i]);
+        }
+      if (atoms.empty()) continue;
+      const auto& layout = basis.irreps.onsite.at(basis.elements[a]);
+      at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, origins, basis.nao[a], basis.nao[a]), layout);
+      out.index_put_({index_tensor(atoms).unsqueeze(1), basis.onsite_index[a].unsqueeze(0)}, c);
+    }
+    return out;
+  };
+  auto edge_features = [&](const Eigen::MatrixXd& M) {
+    at::Tensor out = at::zeros({E, u_off}, at::kDouble);
+    const int ne = basis.n_elements();
+    for (int a = 0; a < ne; ++a)
+      for (int b = 0; b < ne; ++b) {
+        std::vector<int64_t> edges;
+        std::vector<std::pair<int, int>> origins;
+        for (int64_t e = 0; e < E; ++e)
+          if (el[src[e]] == a && el[dst[e]] == b) {
+            edges.push_back(e);
+            origins.emplace_back(g.ao_begin[src[e]], g.ao_begin[dst[e]]);
+          }
+        if (edges.empty()) continue;
+        const auto& layout = basis.irreps.offsite.at({basis.elements[a], basis.elements[b]});
+        at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, origins, basis.nao[a], basis.nao[b]), layout);
+        out.index_put_({index_tensor(edges).unsqueeze(1), basis.offsite_index[a * ne + b].unsqueeze(0)}, c);
+      }
+    return out;
+  };
+  g.onsite_sap = onsite_features(H_sap);
+  g.edge_sap = edge_features(H_sap);
+  g.edge_overlap = edge_features(S);
+  if (has_target) {
+    g.onsite_target = onsite_features(target);
+    g.edge_target = edge_features(target);
+  }
+  return g;
+}
+
+GraphBatch collate(const std::vector<const MoleculeGraph*>& graphs) {
+  if (graphs.empty()) throw Error("collate: no molecules");
+  GraphBatch b;
+  std::vector<at::Tensor> el, pos, ei, rev, osap, esap, eov, ot, et, mol;
+  int64_t node_offset = 0, edge_offset = 0;
+  bool targets = true;
+  for (size_t m = 0; m < graphs.size(); ++m) {
+    const auto& g = *graphs[m];
+    const int64_t n = g.element.size(0);
+    el.push_back(g.element);
+    pos.push_back(g.positions);
+    ei.push_back(g.edge_index + node_offset);
+    rev.push_back(g.reverse + edge_offset);
+    osap.push_back(g.onsite_sap);
+    esap.push_back(g.edge_sap);
+    eov.push_back(g.edge_overlap);
+    targets = targets && g.onsite_target.defined();
+    if (targets) {
+      ot.push_back(g.onsite_target);
+      et.push_back(g.edge_target);
+    }
+    mol.push_back(at::full({n}, static_cast<int64_t>(m), at::kLong));
+    node_offset += n;
+    edge_offset += g.edge_index.size(1);
+  }
+  b.element = at::cat(el);
+  b.positions = at::cat(pos);
+  b.edge_index = at::cat(ei, 1);
+  b.reverse = at::cat(rev);
+  b.onsite_sap = at::cat(osap);
+  b.edge_sap = at::cat(esap);
+  b.edge_overlap = at::cat(eov);
+  if (targets) {
+    b.onsite_target = at::cat(ot);
+    b.edge_target = at::cat(et);
+  }
+  b.node_molecule = at::cat(mol);
+  b.n_molecules = static_cast<int64_t>(graphs.size());
+  return b;
+}
+
+Eigen::MatrixXd assemble_matrix(const ModelBasis& basis, const MoleculeGraph& graph,
+                                const at::Tensor& onsite, const at::Tensor& offsite,
+                                const Eigen::MatrixXd& outside) {
+  const int n = static_cast<int>(graph.element.size(0));
+  const int nbf = graph.ao_begin.back();
+  Eigen::MatrixXd M = outside.size() ? outside : Eigen::MatrixXd::Zero(nbf, nbf);
+  const at::Tensor on = onsite.to(at::kDouble).contiguous(), off = offsite.to(at::kDouble).contiguous();
+  const auto el = graph.element.accessor<int64_t, 1>();
+  auto put = [&](const at::Tensor& block, int o1, int o2) {
+    const auto a = block.accessor<double, 2>();
+    for (int i = 0; i < block.size(0); ++i)
+      for (int j = 0; j < block.size(1); ++j) M(o1 + i, o2 + j) = a[i][j];
+  };
+  for (int i = 0; i < n; ++i) {
+    const int a = static_cast<int>(el[i]);
+    const auto& layout = basis.irreps.onsite.at(basis.elements[a]);
+    at::Tensor c = on[i].index_select(0, basis.onsite_index[a]).unsqueeze(0);
+    put(eq::irreps_to_atom_pair(c, layout)[0].contiguous(), graph.ao_begin[i], graph.ao_begin[i]);
+  }
+  const auto ei = graph.edge_index.accessor<int64_t, 2>();
+  for (int64_t e = 0; e < graph.edge_index.size(1); ++e) {
+    const int i = static_cast<int>(ei[0][e]), j = static_cast<int>(ei[1][e]);
+    const int a = static_cast<int>(el[i]), b = static_cast<int>(el[j]);
+    const auto& layout = basis.irreps.offsite.at({basis.elements[a], basis.elements[b]});
+    at::Tensor c = off[e].index_select(0, basis.offsite_index[basis.pair_group(a, b)]).unsqueeze(0);
+    put(eq::irreps_to_atom_pair(c, layout)[0].contiguous(), graph.ao_begin[i], graph.ao_begin[j]);
+  }
+  return M;
+}
+
+}  // namespace hamlet::model

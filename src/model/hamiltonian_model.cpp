@@ -1,0 +1,314 @@
+#include "model/hamiltonian_model.hpp"
+
+#include <cmath>
+
+#include "core/error.hpp"
+#include "equivariant/spherical_harmonics.hpp"
+
+namespace hamlet::model {
+namespace eq = hamlet::equivariant;
+using eq::Irrep;
+using eq::Irreps;
+
+namespace {
+
+const Irrep kScalar(0, 1);
+
+// Gate around irreps whose 0e part comes first: scalars, one gate per other irrep, the gated.
+struct GateSpec {
+  Irreps scalars, gates, gated;
+  Irreps input() const { return scalars + gates + gated; }
+};
+GateSpec gate_spec(const Irreps& irreps) {
+  std::vector<eq::MulIrrep> s, g;
+  for (const auto& e : irreps) (e.ir == kScalar ? s : g).push_back(e);
+  GateSpec spec{Irreps(s), Irreps(), Irreps(g)};
+  const int n = spec.gated.num_irreps();
+  if (n > 0) spec.gates = Irreps(std::vector<eq::MulIrrep>{{n, kScalar}});
+  if (!(spec.scalars + spec.gated == irreps))
+    throw Error("model: irreps " + irreps.str() + " must list their 0e part first");
+  return spec;
+}
+
+// Shift (0e entries only) and scale of each irrep copy over the rows of X [k, U].
+std::pair<at::Tensor, at::Tensor> entry_stats(const at::Tensor& X, const Irreps& irreps) {
+  at::Tensor shift = at::zeros({X.size(1)}, at::kDouble), scale = at::ones({X.size(1)}, at::kDouble);
+  if (X.size(0) == 0) return {shift, scale};
+  for (size_t i = 0; i < irreps.size(); ++i) {
+    const int d = irreps[i].ir.dim();
+    for (int u = 0; u < irreps[i].mul; ++u) {
+      const int s = irreps.slice(i).start + u * d;
+      at::Tensor block = X.narrow(1, s, d);
+      if (irreps[i].ir == kScalar) {
+        const double m = block.mean().item<double>();
+        shift[s] = m;
+        block = block - m;
+      }
+      const double rms = std::sqrt(block.pow(2).mean().item<double>());
+      if (rms > 1e-10) scale.narrow(0, s, d).fill_(rms);
+    }
+  }
+  return {shift, scale};
+}
+
+Irreps checked_irreps(const std::string& text, const char* key) {
+  try {
+    Irreps ir = Irreps(text).canonical();
+    if (ir.empty()) throw Error("empty");
+    return ir;
+  } catch (const std::exception& e) {
+    throw Error(std::string("model: ") + key + " '" + text + "': " + e.what());
+  }
+}
+
+}  // namespace
+
+void ModelConfig::validate() const {
+  if (type != "sap" && type != "geometry") throw Error("model.type must be sap or geometry, not '" + type + "'");
+  if (target != "delta" && target != "full") throw Error("model.target must be delta or full, not '" + target + "'");
+  if (target == "delta" && type == "geometry")
+    throw Error("model.target delta (F - H_SAP) needs model.type sap; the geometry-only model learns the full F");
+  if (!(cutoff > 0.0)) throw Error("model.cutoff_bohr must be positive");
+  if (lmax < 0 || lmax > 8) throw Error("model.lmax must be in 0..8");
+  if (layers < 0) throw Error("model.layers must be >= 0");
+  if (radial_basis < 1 || radial_hidden < 1) throw Error("model.radial_basis and model.radial_hidden must be >= 1");
+  checked_irreps(hidden_irreps, "model.hidden_irreps");
+  checked_irreps(pair_irreps, "model.pair_irreps");
+}
+
+HamiltonianModelImpl::HamiltonianModelImpl(ModelConfig config, ModelBasis basis)
+    : config_(std::move(config)), basis_(std::move(basis)) {
+  config_.validate();
+  hidden_ = checked_irreps(config_.hidden_irreps, "model.hidden_irreps");
+  pair_ = checked_irreps(config_.pair_irreps, "model.pair_irreps");
+  sh_ = Irreps::spherical_harmonics(config_.lmax);
+  onsite_union_ = basis_.irreps.onsite_union;
+  offsite_union_ = basis_.irreps.offsite_union;
+  const int nel = basis_.n_elements();
+  const int64_t u_on = onsite_union_.dim(), u_off = offsite_union_.dim();
+  auto buffer = [&](const char* name, at::Tensor t) { return register_buffer(name, t.to(at::kFloat)); };
+  in_on_shift_ = buffer("in_on_shift", at::zeros({nel, u_on}));
+  in_on_scale_ = buffer("in_on_scale", at::ones({nel, u_on}));
+  in_sap_shift_ = buffer("in_sap_shift", at::zeros({nel * nel, u_off}));
+  in_sap_scale_ = buffer("in_sap_scale", at::ones({nel * nel, u_off}));
+  in_s_shift_ = buffer("in_s_shift", at::zeros({nel * nel, u_off}));
+  in_s_scale_ = buffer("in_s_scale", at::ones({nel * nel, u_off}));
+  t_on_shift_ = buffer("t_on_shift", at::zeros({nel, u_on}));
+  t_on_scale_ = buffer("t_on_scale", at::ones({nel, u_on}));
+  t_off_shift_ = buffer("t_off_shift", at::zeros({nel * nel, u_off}));
+  t_off_scale_ = buffer("t_off_scale", at::ones({nel * nel, u_off}));
+  on_weight_ = buffer("on_weight", basis_.onsite_multiplicity);
+  off_weight_ = buffer("off_weight", basis_.offsite_mask);
+  avg_neighbors_ = buffer("avg_neighbors", at::ones({}));
+
+  const Irreps element_irreps(std::vector<eq::MulIrrep>{{nel, kScalar}});
+  embed_element_ = register_module("embed_element", eq::Linear(element_irreps, hidden_));
+  if (config_.uses_sap()) {
+    embed_onsite_ = register_module("embed_onsite", eq::Linear(onsite_union_, hidden_));
+    embed_edge_ = register_module("embed_edge", eq::Linear(offsite_union_ + offsite_union_, hidden_));
+  }
+  radial_ = register_module("radial", eq::BesselBasis(config_.radial_basis, config_.cutoff));
+  const int64_t edge_scalars = config_.radial_basis + 2 * nel;
+  const GateSpec hidden_gate = gate_spec(hidden_);
+  const Irreps message_in = config_.uses_sap() ? hidden_ + hidden_ : hidden_;
+  for (int k = 0; k < config_.layers; ++k) {
+    const std::string s = std::to_string(k);
+    auto spec = eq::channelwise_instructions(message_in, sh_, hidden_);
+    message_tp_.push_back(register_module("message_tp" + s,
+        eq::TensorProduct(message_in, sh_, spec.irreps_out, spec.instructions)));
+    message_weights_.push_back(register_module("message_weights" + s,
+        eq::RadialMLP(std::vector<int64_t>{edge_scalars, config_.radial_hidden, config_.radial_hidden,
+                                           message_tp_.back()->weight_numel()})));
+    message_linear_.push_back(register_module("message_linear" + s, eq::Linear(spec.irreps_out, hidden_gate.input())));
+    self_linear_.push_back(register_module("self_linear" + s, eq::Linear(hidden_, hidden_gate.input())));
+    message_gate_.push_back(register_module("message_gate" + s,
+        eq::Gate(hidden_gate.scalars, hidden_gate.gates, hidden_gate.gated)));
+  }
+
+  eq::TensorProductOptions internal;
+  internal.internal_weights = true;
+  // On-site head: gated MLP of the atom's features plus a channel-wise self product.
+  on_in_ = register_module("on_in", eq::Linear(hidden_, hidden_gate.input()));
+  on_gate_ = register_module("on_gate", eq::Gate(hidden_gate.scalars, hidden_gate.gates, hidden_gate.gated));
+  on_out_ = register_module("on_out", eq::Linear(hidden_, onsite_union_));
+  on_pair_a_ = register_module("on_pair_a", eq::Linear(hidden_, pair_));
+  on_pair_b_ = register_module("on_pair_b", eq::Linear(hidden_, pair_));
+  {
+    auto spec = eq::channelwise_instructions(pair_, pair_, onsite_union_);
+    on_pair_tp_ = register_module("on_pair_tp", eq::TensorProduct(pair_, pair_, spec.irreps_out, spec.instructions, internal));
+    on_pair_out_ = register_module("on_pair_out", eq::Linear(spec.irreps_out, onsite_union_));
+  }
+  // Off-site head: both atoms' features (and the edge's SAP/S irreps) coupled with the bond
+  // direction, plus a channel-wise product of the two atoms' features.
+  off_i_ = register_module("off_i", eq::Linear(hidden_, hidden_));
+  off_j_ = register_module("off_j", eq::Linear(hidden_, hidden_));
+  {
+    auto spec = eq::channelwise_instructions(hidden_, sh_, hidden_);
+    off_edge_tp_ = register_module("off_edge_tp", eq::TensorProduct(hidden_, sh_, spec.irreps_out, spec.instructions));
+    off_weights_ = register_module("off_weights",
+        eq::RadialMLP(std::vector<int64_t>{edge_scalars, config_.radial_hidden, config_.radial_hidden,
+                                           off_edge_tp_->weight_numel()}));
+    off_edge_in_ = register_module("off_edge_in", eq::Linear(spec.irreps_out, hidden_gate.input()));
+  }
+  off_gate_ = register_module("off_gate", eq::Gate(hidden_gate.scalars, hidden_gate.gates, hidden_gate.gated));
+  off_out_ = register_module("off_out", eq::Linear(hidden_, offsite_union_));
+  off_pair_a_ = register_module("off_pair_a", eq::Linear(hidden_, pair_));
+  off_pair_b_ = register_module("off_pair_b", eq::Linear(hidden_, pair_));
+  {
+    auto spec = eq::channelwise_instructions(pair_, pair_, offsite_union_);
+    off_pair_tp_ = register_module("off_pair_tp", eq::TensorProduct(pair_, pair_, spec.irreps_out, spec.instructions, internal));
+    off_pair_out_ = register_module("off_pair_out", eq::Linear(spec.irreps_out, offsite_union_));
+  }
+}
+
+at::ScalarType HamiltonianModelImpl::dtype() const { return avg_neighbors_.scalar_type(); }
+
+at::Tensor HamiltonianModelImpl::group_rows(const at::Tensor& table, const at::Tensor& group) const {
+  return table.index_select(0, group);
+}
+
+at::Tensor HamiltonianModelImpl::onsite_target(const GraphBatch& b) const {
+  if (!b.onsite_target.defined()) throw Error("model: the batch has no target matrices");
+  return config_.delta() ? b.onsite_target - b.onsite_sap : b.onsite_target;
+}
+at::Tensor HamiltonianModelImpl::offsite_target(const GraphBatch& b) const {
+  if (!b.edge_target.defined()) throw Error("model: the batch has no target matrices");
+  return config_.delta() ? b.edge_target - b.edge_sap : b.edge_target;
+}
+
+void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGraph*>& graphs) {
+  if (graphs.empty()) throw Error("model: no training structures to fit the normalisation on");
+  const GraphBatch all = collate(graphs);
+  const int nel = basis_.n_elements();
+  const at::Tensor t_on = onsite_target(all), t_off = offsite_target(all);
+  const at::Tensor pair = all.element.index_select(0, all.edge_index[0]) * nel +
+                          all.element.index_select(0, all.edge_index[1]);
+  at::NoGradGuard no_grad;
+  auto fill = [&](at::Tensor& shift, at::Tensor& scale, int g, const at::Tensor& rows, const Irreps& ir) {
+    auto [s, c] = entry_stats(rows, ir);
+    shift[g].copy_(s);
+    scale[g].copy_(c);
+  };
+  at::Tensor on_w = basis_.onsite_multiplicity.clone(), off_w = basis_.offsite_mask.clone();
+  for (int a = 0; a < nel; ++a) {
+    const at::Tensor rows = (all.element == a).nonzero().squeeze(1);
+    fill(in_on_shift_, in_on_scale_, a, all.onsite_sap.index_select(0, rows), onsite_union_);
+    const at::Tensor t = t_on.index_select(0, rows);
+    fill(t_on_shift_, t_on_scale_, a, t, onsite_union_);
+    const at::Tensor w = basis_.onsite_multiplicity[a];
+    const at::Tensor r = t - t_on_shift_[a].to(at::kDouble);
+    const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
+    on_w[a] /= var > 1e-20 ? var : 1.0;
+  }
+  for (int g = 0; g < nel * nel; ++g) {
+    const at::Tensor rows = (pair == g).nonzero().squeeze(1);
+    fill(in_sap_shift_, in_sap_scale_, g, all.edge_sap.index_select(0, rows), offsite_union_);
+    fill(in_s_shift_, in_s_scale_, g, all.edge_overlap.index_select(0, rows), offsite_union_);
+    const at::Tensor t = t_off.index_select(0, rows);
+    fill(t_off_shift_, t_off_scale_, g, t, offsite_union_);
+    const at::Tensor w = basis_.offsite_mask[g];
+    const at::Tensor r = t - t_off_shift_[g].to(at::kDouble);
+    const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
+    off_w[g] /= var > 1e-20 ? var : 1.0;
+  }
+  on_weight_.copy_(on_w);
+  off_weight_.copy_(off_w);
+  avg_neighbors_.fill_(std::max<double>(1.0, static_cast<double>(all.edge_index.size(1)) / all.element.size(0)));
+}
+
+at::Tensor HamiltonianModelImpl::symmetrize(const at::Tensor& off, const at::Tensor& group,
+                                            const at::Tensor& reverse) const {
+  const int nel = basis_.n_elements();
+  at::Tensor out = at::zeros_like(off);
+  for (int a = 0; a < nel; ++a)
+    for (int b = 0; b < nel; ++b) {
+      const at::Tensor idx = (group == a * nel + b).nonzero().squeeze(1);
+      if (idx.numel() == 0) continue;
+      const at::Tensor other = off.index_select(0, reverse.index_select(0, idx))
+                                   .matmul(basis_.transpose_map[b * nel + a].to(off.scalar_type()));
+      out = out.index_copy(0, idx, 0.5 * (off.index_select(0, idx) + other));
+    }
+  return out;
+}
+
+ModelOutput HamiltonianModelImpl::forward(const GraphBatch& b) {
+  const auto dt = dtype();
+  const int nel = basis_.n_elements();
+  const at::Tensor src = b.edge_index[0], dst = b.edge_index[1];
+  const at::Tensor onehot = at::one_hot(b.element, nel).to(dt);
+  const at::Tensor pos = b.positions.to(dt);
+  const at::Tensor vec = pos.index_select(0, dst) - pos.index_select(0, src);
+  const at::Tensor r = vec.norm(2, -1);
+  const at::Tensor Y = eq::spherical_harmonics(config_.lmax, vec);
+  const at::Tensor pair = b.element.index_select(0, src) * nel + b.element.index_select(0, dst);
+  const at::Tensor edge_scalars =
+      at::cat({radial_->forward(r), onehot.index_select(0, src), onehot.index_select(0, dst)}, -1);
+  const double norm = 1.0 / std::sqrt(avg_neighbors_.item<double>());
+  const int64_t N = b.element.size(0);
+
+  at::Tensor h = embed_element_->forward(onehot);
+  at::Tensor x_edge;
+  if (config_.uses_sap()) {
+    const at::Tensor on = (b.onsite_sap.to(dt) - group_rows(in_on_shift_, b.element)) / group_rows(in_on_scale_, b.element);
+    h = h + embed_onsite_->forward(on);
+    const at::Tensor sap = (b.edge_sap.to(dt) - group_rows(in_sap_shift_, pair)) / group_rows(in_sap_scale_, pair);
+    const at::Tensor ovl = (b.edge_overlap.to(dt) - group_rows(in_s_shift_, pair)) / group_rows(in_s_scale_, pair);
+    x_edge = embed_edge_->forward(at::cat({sap, ovl}, -1));
+  }
+  for (size_t k = 0; k < message_tp_.size(); ++k) {
+    at::Tensor neighbour = h.index_select(0, dst);
+    if (config_.uses_sap()) neighbour = at::cat({neighbour, x_edge}, -1);
+    const at::Tensor m = message_tp_[k]->forward(neighbour, Y, message_weights_[k]->forward(edge_scalars));
+    const at::Tensor agg = at::zeros({N, m.size(1)}, m.options()).index_add(0, src, m) * norm;
+    h = h + message_gate_[k]->forward(message_linear_[k]->forward(agg) + self_linear_[k]->forward(h));
+  }
+
+  ModelOutput out;
+  at::Tensor on = on_out_->forward(on_gate_->forward(on_in_->forward(h))) +
+                  on_pair_out_->forward(on_pair_tp_->forward(on_pair_a_->forward(h), on_pair_b_->forward(h)));
+  out.onsite = (on * group_rows(t_on_scale_, b.element) + group_rows(t_on_shift_, b.element)) *
+               group_rows(basis_.onsite_mask.to(dt), b.element);
+
+  at::Tensor p = off_i_->forward(h).index_select(0, src) + off_j_->forward(h).index_select(0, dst);
+  if (config_.uses_sap()) p = p + x_edge;
+  const at::Tensor q = off_gate_->forward(
+      off_edge_in_->forward(off_edge_tp_->forward(p, Y, off_weights_->forward(edge_scalars))));
+  const at::Tensor pa = off_pair_a_->forward(h).index_select(0, src), pb = off_pair_b_->forward(h).index_select(0, dst);
+  at::Tensor off = off_out_->forward(q) + off_pair_out_->forward(off_pair_tp_->forward(pa, pb));
+  off = (off * group_rows(t_off_scale_, pair) + group_rows(t_off_shift_, pair)) *
+        group_rows(basis_.offsite_mask.to(dt), pair);
+  out.offsite = symmetrize(off, pair, b.reverse);
+  return out;
+}
+
+at::Tensor HamiltonianModelImpl::loss(const ModelOutput& out, const GraphBatch& b, const std::string& kind) const {
+  const auto dt = dtype();
+  const int nel = basis_.n_elements();
+  const at::Tensor pair = b.element.index_select(0, b.edge_index[0]) * nel + b.element.index_select(0, b.edge_index[1]);
+  const at::Tensor e_on = out.onsite - onsite_target(b).to(dt);
+  const at::Tensor e_off = out.offsite - offsite_target(b).to(dt);
+  const at::Tensor w_on = group_rows(on_weight_, b.element), w_off = group_rows(off_weight_, pair);
+  // Mean over block elements: the multiplicity-weighted component count.
+  const at::Tensor count = group_rows(basis_.onsite_multiplicity.to(dt), b.element).sum() +
+                           group_rows(basis_.offsite_mask.to(dt), pair).sum();
+  at::Tensor total = at::zeros({}, out.onsite.options());
+  const bool mse = kind == "mse" || kind == "mse+mae", mae = kind == "mae" || kind == "mse+mae";
+  if (!mse && !mae) throw Error("optim.loss must be mse, mae or mse+mae, not '" + kind + "'");
+  if (mse) total = total + ((e_on.pow(2) * w_on).sum() + (e_off.pow(2) * w_off).sum()) / count;
+  if (mae) {
+    // |e| / sigma with the weight w = m / sigma^2: multiply by sqrt(w * m).
+    const at::Tensor m_on = group_rows(basis_.onsite_multiplicity.to(dt), b.element);
+    const at::Tensor m_off = group_rows(basis_.offsite_mask.to(dt), pair);
+    total = total + ((e_on.abs() * (w_on * m_on).sqrt()).sum() + (e_off.abs() * (w_off * m_off).sqrt()).sum()) / count;
+  }
+  return total;
+}
+
+Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
+                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap) {
+  Eigen::MatrixXd F = assemble_matrix(model.basis(), graph, onsite.detach(), offsite.detach(), Eigen::MatrixXd());
+  if (model.config().delta()) F += 0.5 * (H_sap + H_sap.transpose());  // exactly symmetric
+  return F;
+}
+
+}  // namespace hamlet::model

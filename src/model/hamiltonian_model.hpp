@@ -1,0 +1,89 @@
+#pragma once
+// The SAP-informed equivariant Hamiltonian model: message passing over the atom graph, then an
+// on-site head per atom and an off-site head per directed atom pair, both producing coupled
+// irreps in the basis' union layouts (graph.hpp) that the block algebra turns into AO blocks.
+//
+// Inputs: elements, positions and (model type "sap") the H_SAP and S blocks as irreps. Target:
+// F, or F - H_SAP ("delta"). Off-site outputs are symmetrised, F_ij = (B_ij + B_ji^T) / 2, so
+// the predicted matrix is exactly symmetric and atom permutations permute its blocks.
+// Per-group (element, element pair) normalisation of inputs and targets is fitted on the
+// training set and stored in buffers, so a checkpoint carries it.
+#include <torch/torch.h>
+
+#include <string>
+#include <vector>
+
+#include "equivariant/layers.hpp"
+#include "equivariant/tensor_product.hpp"
+#include "model/graph.hpp"
+#include "model/model_config.hpp"
+
+namespace hamlet::model {
+
+
+// Union-space predictions in target units (Hartree): F or F - H_SAP per `config.target`.
+struct ModelOutput {
+  at::Tensor onsite;   // [N, U_on]
+  at::Tensor offsite;  // [E, U_off], symmetrised
+};
+
+class HamiltonianModelImpl : public torch::nn::Module {
+ public:
+  HamiltonianModelImpl(ModelConfig config, ModelBasis basis);
+
+  // Input/target statistics per element and element pair from training graphs (with targets).
+  void fit_normalization(const std::vector<const MoleculeGraph*>& graphs);
+  ModelOutput forward(const GraphBatch& batch);
+
+  // The training loss: squared ("mse") or absolute ("mae") errors over every element of the
+  // predicted blocks (coupled components weighted as the block elements they carry), each
+  // divided by its element pair's target RMS; "mse+mae" adds both.
+  at::Tensor loss(const ModelOutput& out, const GraphBatch& batch, const std::string& kind) const;
+  // Target of a batch in union space (F or F - H_SAP), float64.
+  at::Tensor onsite_target(const GraphBatch& batch) const;
+  at::Tensor offsite_target(const GraphBatch& batch) const;
+
+  const ModelConfig& config() const { return config_; }
+  const ModelBasis& basis() const { return basis_; }
+  at::ScalarType dtype() const;
+
+ private:
+  at::Tensor group_rows(const at::Tensor& table, const at::Tensor& group) const;
+  at::Tensor symmetrize(const at::Tensor& offsite, const at::Tensor& group, const at::Tensor& reverse) const;
+
+  ModelConfig config_;
+  ModelBasis basis_;
+  equivariant::Irreps hidden_, pair_, sh_, onsite_union_, offsite_union_;
+
+  // Normalisation buffers: [n_elements or n_elements^2, U] (shift only on 0e components).
+  at::Tensor in_on_shift_, in_on_scale_, in_sap_shift_, in_sap_scale_, in_s_shift_, in_s_scale_;
+  at::Tensor t_on_shift_, t_on_scale_, t_off_shift_, t_off_scale_;
+  at::Tensor on_weight_, off_weight_;  // loss weight per component: multiplicity / sigma_group^2
+  at::Tensor avg_neighbors_;           // scalar
+
+  equivariant::Linear embed_element_{nullptr}, embed_onsite_{nullptr}, embed_edge_{nullptr};
+  equivariant::BesselBasis radial_{nullptr};
+  std::vector<equivariant::RadialMLP> message_weights_;
+  std::vector<equivariant::TensorProduct> message_tp_;
+  std::vector<equivariant::Linear> message_linear_, self_linear_;
+  std::vector<equivariant::Gate> message_gate_;
+
+  equivariant::Linear on_in_{nullptr}, on_out_{nullptr}, on_pair_a_{nullptr}, on_pair_b_{nullptr}, on_pair_out_{nullptr};
+  equivariant::Gate on_gate_{nullptr};
+  equivariant::TensorProduct on_pair_tp_{nullptr};
+
+  equivariant::Linear off_i_{nullptr}, off_j_{nullptr}, off_edge_in_{nullptr}, off_out_{nullptr};
+  equivariant::Linear off_pair_a_{nullptr}, off_pair_b_{nullptr}, off_pair_out_{nullptr};
+  equivariant::RadialMLP off_weights_{nullptr};
+  equivariant::TensorProduct off_edge_tp_{nullptr}, off_pair_tp_{nullptr};
+  equivariant::Gate off_gate_{nullptr};
+};
+TORCH_MODULE(HamiltonianModel);
+
+// The predicted F of one molecule from its rows of a model output (on-site [n, U_on], off-site
+// [E, U_off]): H_SAP plus the predicted difference for "delta" models (H_SAP alone for pairs
+// beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models.
+Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
+                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap);
+
+}  // namespace hamlet::model

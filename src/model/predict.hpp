@@ -1,0 +1,52 @@
+#pragma once
+// Using a trained model: F from a geometry (inputs S and H_SAP computed by the engine), then
+// what follows from F: orbital energies, HOMO/LUMO/gap, density and dipole (closed shells).
+#include <Eigen/Core>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "basis/basis_set.hpp"
+#include "chem/molecule.hpp"
+
+namespace hamlet::model {
+
+struct LoadedModel;
+
+// Generalised eigenproblem F C = S C eps and the closed-shell properties it gives.
+struct FockSolution {
+  Eigen::VectorXd orbital_energies;  // Eh, ascending
+  Eigen::MatrixXd coefficients;      // columns = orbitals
+  int n_occupied = 0;
+  double homo = 0, lumo = 0, gap = 0;  // Eh; lumo/gap NaN without virtual orbitals
+  Eigen::MatrixXd density;           // 2 C_occ C_occ^T
+  Eigen::Vector3d dipole = Eigen::Vector3d::Zero();  // e a0, total, about the origin
+};
+// Throws hamlet::Error for open shells (odd electron count / multiplicity != 1).
+FockSolution solve_fock(const Molecule& mol, const BasisSet& basis, const Eigen::MatrixXd& F,
+                        const Eigen::MatrixXd& S);
+
+struct Prediction {
+  Molecule molecule;
+  BasisSet basis;
+  Eigen::MatrixXd S, H_sap, F;
+  FockSolution solution;
+  double seconds_inputs = 0;  // S and H_SAP from the geometry
+  double seconds_model = 0;   // graph, network, assembly
+};
+
+// Predicts F for a structure. Throws hamlet::Error naming the structure for elements the model
+// does not know.
+Prediction predict_structure(LoadedModel& model, const Molecule& mol);
+// F only, for a given model path (the SCF's "--guess MODEL.pt"); loads the model each call.
+Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol);
+
+// Loads the model once and predicts every structure (progress bar on stderr when asked).
+std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
+                                           const std::vector<Molecule>& molecules, bool progress);
+
+// Writes predictions to an HDF5 file atomically (format in src/model/README.md).
+void write_predictions(const std::filesystem::path& path, const std::filesystem::path& model_path,
+                       const std::vector<Prediction>& predictions);
+
+}  // namespace hamlet::model

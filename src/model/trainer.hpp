@@ -1,0 +1,75 @@
+#pragma once
+// Training a Hamiltonian model on a hamlet dataset (`hamlet train`).
+//
+// The run folder (options.out) receives: split.json (entry indices of train/validation/test),
+// log.jsonl (one line per epoch), last.pt (weights, EMA, optimiser: for --resume), best.pt (EMA
+// weights at the best validation loss) and learning_curve.png. Every file is written atomically.
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "model/model_config.hpp"
+
+namespace hamlet::model {
+
+struct TrainOptions {
+  std::filesystem::path train_data;
+  std::filesystem::path validation_data;  // empty: validation and test are split off train_data
+  std::string split = "molecule";         // molecule | size | entry ("random")
+  double validation_fraction = 0.1, test_fraction = 0.1;
+  int max_entries = 0;                    // 0: all
+
+  ModelConfig model;
+  bool float64 = false;
+
+  std::string optimizer = "adamw";        // adam | adamw
+  double lr = 3e-3, weight_decay = 0.0, min_lr = 1e-5;
+  int batch_size = 4, epochs = 200, warmup_epochs = 5;
+  std::string schedule = "cosine";        // cosine | plateau | constant
+  double grad_clip = 1.0;                 // max gradient norm, 0 = off
+  double ema_decay = 0.99;                // 0 = off
+  std::string loss = "mse";               // mse | mae | mse+mae
+  int early_stopping_patience = 50;       // epochs, 0 = off
+  double max_minutes = 0.0;               // 0 = unlimited
+  int stop_after_epochs = 0;              // end this invocation after so many epochs (0 = no);
+                                          // --resume continues (time-sliced cluster jobs)
+
+  std::uint64_t seed = 0;
+  std::filesystem::path out = "runs/hamlet";
+  int checkpoint_every = 1;               // epochs between last.pt writes
+  bool progress = true;                   // progress bar on stderr
+
+  nlohmann::json as_json;                 // the effective configuration, stored in checkpoints
+};
+
+struct EpochRecord {
+  int epoch = 0;
+  double learning_rate = 0, train_loss = 0, validation_loss = 0;
+  double validation_mae_ueh = 0;  // mean |ΔF| over all elements of F (µEh), EMA weights
+  double seconds = 0, molecules_per_second = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> history;  // this run's epochs (a resumed run: only the new ones)
+  int best_epoch = 0;
+  double best_validation_loss = 0;
+  std::filesystem::path best_checkpoint, last_checkpoint;
+  std::string stop_reason;  // "epochs", "early stopping", "time limit", "paused"
+  std::int64_t train_molecules = 0, validation_molecules = 0, test_molecules = 0;
+};
+
+// Threads of libtorch and OpenMP (the SCF engine) alike.
+void set_threads(int threads);
+
+// Called after each epoch (for progress output by the caller); may be empty.
+using EpochCallback = std::function<void(const EpochRecord&)>;
+
+// Trains from scratch, or continues from out/last.pt when `resume` (same configuration
+// required). Throws hamlet::Error for unusable data (no converged entries, open-shell entries,
+// missing H_SAP for a SAP model, elements without basis definitions) or configuration.
+TrainResult train_model(const TrainOptions& options, bool resume, const EpochCallback& on_epoch = {});
+
+}  // namespace hamlet::model

@@ -1,0 +1,157 @@
+// Training, checkpoints, prediction and evaluation on a tiny dataset made here (water and
+// ammonia conformers, HF/STO-3G with the SAP guess, so H_SAP is stored).
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "chem/xyz.hpp"
+#include "core/atomic_file.hpp"
+#include "core/error.hpp"
+#include "data/conformers.hpp"
+#include "data/datagen.hpp"
+#include "model/checkpoint.hpp"
+#include "model/evaluate.hpp"
+#include "model/predict.hpp"
+#include "model/trainer.hpp"
+
+using namespace hamlet;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kMolecules =
+    "3\nwater\nO 0.000 0.000 0.117\nH 0.000 0.757 -0.467\nH 0.000 -0.757 -0.467\n"
+    "4\nammonia\nN 0.000 0.000 0.112\nH 0.000 0.938 -0.262\nH 0.812 -0.469 -0.262\nH -0.812 -0.469 -0.262\n";
+
+class Training : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = fs::temp_directory_path() / ("hamlet_test_training_" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    std::istringstream in(kMolecules);
+    std::string text;
+    const auto mols = parse_xyz_frames(in, "test");
+    for (size_t k = 0; k < mols.size(); ++k)
+      for (const auto& c : data::thermal_conformers(mols[k], 6, {}, k)) text += format_xyz(c);
+    write_file_atomically(dir_ / "confs.xyz", text);
+    data::DatagenOptions d;
+    d.input = dir_ / "confs.xyz";
+    d.output = dir_ / "data.h5";
+    d.settings.basis = "sto-3g";
+    d.settings.method = "hf";
+    d.settings.grid_level = 0;
+    d.show_progress = false;
+    data::run_datagen(d);
+  }
+  static void TearDownTestSuite() { fs::remove_all(dir_); }
+
+  static model::TrainOptions options(const std::string& run, int epochs) {
+    model::TrainOptions o;
+    o.train_data = dir_ / "data.h5";
+    o.split = "random";
+    o.validation_fraction = 0.25;
+    o.test_fraction = 0.17;
+    o.model.hidden_irreps = "8x0e+4x1o+2x1e+2x2e";
+    o.model.pair_irreps = "4x0e+2x1o+2x2e";
+    o.model.lmax = 2;
+    o.model.layers = 1;
+    o.model.cutoff = 6.0;
+    o.epochs = epochs;
+    o.warmup_epochs = 1;
+    o.batch_size = 2;
+    o.out = dir_ / run;
+    o.progress = false;
+    o.seed = 5;
+    return o;
+  }
+  static inline fs::path dir_;
+};
+
+int lines(const fs::path& p) {
+  std::ifstream in(p);
+  int n = 0;
+  for (std::string l; std::getline(in, l);) n += !l.empty();
+  return n;
+}
+
+}  // namespace
+
+TEST_F(Training, WritesCheckpointsLogAndCurveAndLearns) {
+  const auto r = model::train_model(options("run", 6), false);
+  ASSERT_EQ(r.history.size(), 6u);
+  EXPECT_LT(r.history.back().train_loss, r.history.front().train_loss);
+  for (const char* f : {"best.pt", "last.pt", "log.jsonl", "split.json", "learning_curve.png"})
+    EXPECT_TRUE(fs::exists(dir_ / "run" / f)) << f;
+  EXPECT_EQ(lines(dir_ / "run" / "log.jsonl"), 6);
+  // A second run into the same folder is refused rather than overwriting it.
+  EXPECT_THROW(model::train_model(options("run", 6), false), Error);
+}
+
+TEST_F(Training, ResumeContinuesExactlyWhereTheRunStopped) {
+  const auto straight = model::train_model(options("straight", 4), false);
+  auto first = options("resumed", 4);
+  first.stop_after_epochs = 2;  // as if the job had been stopped after two epochs
+  EXPECT_EQ(model::train_model(first, false).stop_reason, "paused");
+  const auto rest = model::train_model(options("resumed", 4), true);
+  ASSERT_EQ(rest.history.size(), 2u);
+  EXPECT_EQ(lines(dir_ / "resumed" / "log.jsonl"), 4);
+  EXPECT_NEAR(rest.history.back().train_loss, straight.history.back().train_loss,
+              1e-5 * straight.history.back().train_loss);
+  EXPECT_NEAR(rest.history.back().validation_loss, straight.history.back().validation_loss,
+              1e-5 * straight.history.back().validation_loss);
+}
+
+TEST_F(Training, CorruptOrForeignCheckpointsAreClearErrors) {
+  model::train_model(options("corrupt", 1), false);
+  const fs::path good = dir_ / "corrupt" / "best.pt", bad = dir_ / "corrupt" / "cut.pt";
+  {
+    std::ifstream in(good, std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), {});
+    std::ofstream out(bad, std::ios::binary);
+    out << bytes.substr(0, bytes.size() / 2);
+  }
+  for (const fs::path& p : {bad, dir_ / "data.h5", dir_ / "missing.pt"}) {
+    try {
+      model::load_checkpoint(p);
+      ADD_FAILURE() << "no error for " << p;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(p.string()), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST_F(Training, PredictAndEvaluate) {
+  model::train_model(options("use", 3), false);
+  const fs::path model = dir_ / "use" / "best.pt";
+  std::istringstream in(kMolecules);
+  const auto mols = parse_xyz_frames(in, "test");
+  const auto preds = model::predict_structures(model, mols, false);
+  ASSERT_EQ(preds.size(), 2u);
+  for (const auto& p : preds) {
+    EXPECT_EQ((p.F - p.F.transpose()).cwiseAbs().maxCoeff(), 0.0);
+    EXPECT_EQ(p.solution.n_occupied, 5);
+    EXPECT_TRUE(std::isfinite(p.solution.gap));
+  }
+  model::write_predictions(dir_ / "pred.h5", model, preds);
+  EXPECT_TRUE(fs::exists(dir_ / "pred.h5"));
+
+  model::EvalOptions e;
+  e.model = model;
+  e.data = dir_ / "data.h5";
+  e.split = dir_ / "use" / "split.json";
+  e.scf_structures = 1;
+  e.plots_dir = dir_ / "plots";
+  e.progress = false;
+  const auto report = model::evaluate_model(e);
+  for (const char* key : {"h_mae_ueh", "h_mae_onsite_ueh", "h_mae_offsite_ueh", "eps_occ_mae_ueh", "homo_mae_mev",
+                          "lumo_mae_mev", "gap_mae_mev", "cosine_similarity", "dipole_mae_debye",
+                          "scf_iterations_ml", "scf_iterations_sap", "predict_seconds", "scf_seconds",
+                          "by_element_pair"})
+    EXPECT_TRUE(report.contains(key) && !report[key].is_null()) << key;
+  EXPECT_GT(report["cosine_similarity"].get<double>(), 0.0);
+  EXPECT_LE(report["cosine_similarity"].get<double>(), 1.0 + 1e-12);
+  EXPECT_TRUE(fs::exists(dir_ / "plots" / "parity_fock.png"));
+}
