@@ -42,6 +42,7 @@ model::TrainOptions train_options_from_config(const train::Config& c) {
   o.grad_clip = c.get<double>("optim.grad_clip");
   o.ema_decay = c.get<double>("optim.ema_decay");
   o.loss = c.get<std::string>("optim.loss");
+  o.loss_normalization = c.get<std::string>("optim.loss_normalization");
   o.early_stopping_patience = c.get<int>("optim.early_stopping_patience");
   o.max_minutes = c.get<double>("optim.max_minutes");
   o.seed = c.get<std::uint64_t>("run.seed");

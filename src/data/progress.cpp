@@ -17,8 +17,8 @@ std::string duration_text(double seconds) {
 
 }  // namespace
 
-Progress::Progress(size_t todo, size_t skipped, bool enabled)
-    : todo_(todo), skipped_(skipped), enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1) {
+Progress::Progress(size_t todo, size_t skipped, bool enabled, std::string unit)
+    : todo_(todo), skipped_(skipped), unit_(std::move(unit)), enabled_(enabled), tty_(::isatty(STDERR_FILENO) == 1) {
   start_ = last_draw_ = std::chrono::steady_clock::now();
   draw(true);
 }
@@ -51,7 +51,7 @@ void Progress::draw(bool force) {
   if (skipped_) line += fmt::format(" (+{} done before)", skipped_);
   if (done_ > 0 && elapsed > 0) {
     const double per_minute = 60.0 * done_ / elapsed;
-    line += fmt::format("  {:.1f} structures/min", per_minute);
+    line += fmt::format("  {:.1f} {}/min", per_minute, unit_);
     if (done_ < todo_) line += "  ETA " + duration_text((todo_ - done_) * elapsed / done_);
   }
   line += "  " + duration_text(elapsed);

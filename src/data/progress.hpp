@@ -9,7 +9,7 @@ namespace hamlet::data {
 
 class Progress {
  public:
-  Progress(size_t todo, size_t skipped, bool enabled);
+  Progress(size_t todo, size_t skipped, bool enabled, std::string unit = "structures");
   void advance();                         // one more item finished (whatever the outcome)
   void note(const std::string& message);  // a line printed above the bar
   void finish();
@@ -17,6 +17,7 @@ class Progress {
  private:
   void draw(bool force);
   size_t todo_, skipped_, done_ = 0;
+  std::string unit_;  // what is counted, for the rate
   bool enabled_, tty_;
   std::chrono::steady_clock::time_point start_, last_draw_;
 };

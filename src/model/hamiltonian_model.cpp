@@ -176,7 +176,7 @@ at::Tensor HamiltonianModelImpl::offsite_target(const GraphBatch& b) const {
   return config_.delta() ? b.edge_target - b.edge_sap : b.edge_target;
 }
 
-void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGraph*>& graphs) {
+void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGraph*>& graphs, bool per_pair_loss) {
   if (graphs.empty()) throw Error("model: no training structures to fit the normalisation on");
   const GraphBatch all = collate(graphs);
   const int nel = basis_.n_elements();
@@ -198,7 +198,7 @@ void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGra
     const at::Tensor w = basis_.onsite_multiplicity[a];
     const at::Tensor r = t - t_on_shift_[a].to(at::kDouble);
     const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
-    on_w[a] /= var > 1e-20 ? var : 1.0;
+    if (per_pair_loss) on_w[a] /= var > 1e-20 ? var : 1.0;
   }
   for (int g = 0; g < nel * nel; ++g) {
     const at::Tensor rows = (pair == g).nonzero().squeeze(1);
@@ -209,7 +209,7 @@ void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGra
     const at::Tensor w = basis_.offsite_mask[g];
     const at::Tensor r = t - t_off_shift_[g].to(at::kDouble);
     const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
-    off_w[g] /= var > 1e-20 ? var : 1.0;
+    if (per_pair_loss) off_w[g] /= var > 1e-20 ? var : 1.0;
   }
   on_weight_.copy_(on_w);
   off_weight_.copy_(off_w);

@@ -32,12 +32,14 @@ class HamiltonianModelImpl : public torch::nn::Module {
   HamiltonianModelImpl(ModelConfig config, ModelBasis basis);
 
   // Input/target statistics per element and element pair from training graphs (with targets).
-  void fit_normalization(const std::vector<const MoleculeGraph*>& graphs);
+  // per_pair_loss: each element pair's errors are divided by its target RMS in the loss
+  // (otherwise errors count in Hartree, so the large elements dominate).
+  void fit_normalization(const std::vector<const MoleculeGraph*>& graphs, bool per_pair_loss = true);
   ModelOutput forward(const GraphBatch& batch);
 
   // The training loss: squared ("mse") or absolute ("mae") errors over every element of the
   // predicted blocks (coupled components weighted as the block elements they carry), each
-  // divided by its element pair's target RMS; "mse+mae" adds both.
+  // divided by its element pair's target RMS when fitted so; "mse+mae" adds both.
   at::Tensor loss(const ModelOutput& out, const GraphBatch& batch, const std::string& kind) const;
   // Target of a batch in union space (F or F - H_SAP), float64.
   at::Tensor onsite_target(const GraphBatch& batch) const;

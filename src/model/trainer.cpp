@@ -35,6 +35,7 @@ void validate(const TrainOptions& o) {
   require(o.schedule == "cosine" || o.schedule == "plateau" || o.schedule == "constant",
           "optim.schedule must be cosine, plateau or constant");
   require(o.loss == "mse" || o.loss == "mae" || o.loss == "mse+mae", "optim.loss must be mse, mae or mse+mae");
+  require(o.loss_normalization == "pair" || o.loss_normalization == "none", "optim.loss_normalization must be pair or none");
   require(o.ema_decay >= 0 && o.ema_decay < 1, "optim.ema_decay must be in [0, 1)");
   require(o.validation_fraction >= 0 && o.test_fraction >= 0 && o.validation_fraction + o.test_fraction < 1,
           "data.validation_fraction + data.test_fraction must be below 1");
@@ -186,7 +187,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   const auto validation = load_labelled_graphs(vr, val_positions, basis, o.model);
   std::vector<const MoleculeGraph*> train_graphs;
   for (const auto& g : train) train_graphs.push_back(&g.graph);
-  model->fit_normalization(train_graphs);
+  model->fit_normalization(train_graphs, o.loss_normalization == "pair");
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -225,7 +226,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     std::ifstream in(log_path);
     log_text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  data::Progress progress(static_cast<size_t>(std::max(0, o.epochs - state.epoch)), 0, o.progress);
+  data::Progress progress(static_cast<size_t>(std::max(0, o.epochs - state.epoch)), 0, o.progress, "epochs");
   result.stop_reason = "epochs";
   model->train();
   while (state.epoch < o.epochs) {

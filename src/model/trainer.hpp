@@ -32,6 +32,7 @@ struct TrainOptions {
   double grad_clip = 1.0;                 // max gradient norm, 0 = off
   double ema_decay = 0.99;                // 0 = off
   std::string loss = "mse";               // mse | mae | mse+mae
+  std::string loss_normalization = "pair";  // pair (errors / element-pair RMS) | none (Hartree)
   int early_stopping_patience = 50;       // epochs, 0 = off
   double max_minutes = 0.0;               // 0 = unlimited
   int stop_after_epochs = 0;              // end this invocation after so many epochs (0 = no);

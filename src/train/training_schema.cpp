@@ -97,6 +97,8 @@ ConfigSchema make_training_schema() {
   s.add_double("optim.ema_decay", 0.99, "decay of the weight moving average (0 disables)")
       .at_least(0.0).below(1.0);
   s.add_choice("optim.loss", "mse", {"mse", "mae", "mse+mae"}, "loss on the matrix elements");
+  s.add_choice("optim.loss_normalization", "pair", {"pair", "none"},
+               "pair: errors divided by each element pair's target RMS; none: errors in Hartree");
   s.add_int("optim.early_stopping_patience", 50,
             "stop after this many epochs without validation improvement (0 disables)")
       .at_least(0);
