@@ -47,11 +47,20 @@ int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool 
   BasisValues& c = ws.chi;
   // Gradients count too: near a nucleus a p function's value vanishes like r while its
   // gradient does not, and dropping it there would change |grad rho| at O(1).
-  ws.norms = (c.value.array().square().colwise() * w.abs()).colwise().sum().transpose();
-  if (gradients)
-    ws.norms += ((c.dx.array().square() + c.dy.array().square() + c.dz.array().square()).colwise() *
-                 w.abs()).colwise().sum().transpose();
-  ws.norms = ws.norms.sqrt();
+  const Eigen::Index np = w.size();
+  ws.norms.resize(nf);
+  for (int j = 0; j < nf; ++j) {  // one fused pass per column
+    const double* v = c.value.col(j).data();
+    double s = 0.0;
+    if (gradients) {
+      const double *gx = c.dx.col(j).data(), *gy = c.dy.col(j).data(), *gz = c.dz.col(j).data();
+      for (Eigen::Index i = 0; i < np; ++i)
+        s += std::abs(w[i]) * (v[i] * v[i] + gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
+    } else {
+      for (Eigen::Index i = 0; i < np; ++i) s += std::abs(w[i]) * v[i] * v[i];
+    }
+    ws.norms[j] = std::sqrt(s);
+  }
   const double threshold = tolerance / std::max(ws.norms.maxCoeff(), 1e-300);
   int kept = 0;
   for (int j = 0; j < nf; ++j) {
