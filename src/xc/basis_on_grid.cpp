@@ -87,7 +87,13 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
     r2 = x * x + y * y + z * z;
     radial.setZero();
     dradial.setZero();
+    // Tight (core) primitives on distant points: with alpha r^2 > 92 everywhere, the
+    // primitive's absolute contribution is below 1e-40 |c_p| (exp(-92) ~ 1e-40), far below
+    // anything the integrators keep, so its exponentials are not computed.
+    constexpr double kSkipExponent = 92.0;
+    const double r2_min = r2.minCoeff();
     for (size_t p = 0; p < sh.exponents.size(); ++p) {
+      if (sh.exponents[p] * r2_min > kSkipExponent) continue;
       g = sh.coefficients[p] * (-sh.exponents[p] * r2).exp();
       radial += g;
       // d/dx R(r^2) = x * dradial with dradial = sum_p -2 alpha_p c_p exp(-alpha_p r^2).
