@@ -1,14 +1,18 @@
 // Density-fitted J and K with the Coulomb metric: (mn|ls) ~ sum_PQ (mn|P) [V^-1]_PQ (Q|ls).
 // B^Q_mn = sum_P [L^-1]_QP (P|mn) with V = L L^T (Cholesky), computed once.
 //
-// Layout: B is stored as n blocks (one per column index s), each an (n x naux) column-major
-// matrix M_s(m, Q) = B^Q_ms. Then, for occupied factors C (n x k),
-//   Y = [M_0 ... M_{n-1}] C  viewed as the row-major (naux*k) x n matrix W(Q + naux*i, m),
-//   K = W^T W  (one large SYRK),
-// and J needs two passes over B (gamma_Q = sum_ms B^Q_ms D_ms, J_ms = sum_Q B^Q_ms gamma_Q).
+// Layout: B is one column-major (npairs x naux) matrix, a row per stored function pair
+// m >= s (packed symmetric storage; shell pairs whose Schwarz bound is negligible are not
+// stored). So the L^-T transform is one triangular solve on row blocks, and per iteration
+//   J:  gamma = B^T d (d = packed D, off-diagonal doubled), J = B gamma   (two GEMVs),
+//   K:  per Q, unpack B^Q (n x n), Y_Q = C^T B^Q (k x n), K += sum_Q Y_Q^T Y_Q  (GEMM + SYRK).
+// Threads own fixed ranges (rows, aux functions), partial K summed in thread order:
+// results do not depend on timing.
 #include <omp.h>
 
 #include <Eigen/Cholesky>
+#include <algorithm>
+#include <cmath>
 
 #include "core/error.hpp"
 #include "integrals/jk.hpp"
@@ -17,7 +21,14 @@
 namespace hamlet::integrals {
 namespace {
 
-using RowMajorMatrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+// Shell pairs with sqrt((ab|ab)) * max_P sqrt((P|P)) below this bound every (P|ab) by
+// Cauchy-Schwarz and are dropped (far below the 1e-12 integral precision the tests need).
+constexpr double kPairScreen = 1e-14;
+
+// [begin, end) of part t of n items split into nt nearly equal contiguous parts.
+std::pair<Eigen::Index, Eigen::Index> split(Eigen::Index n, int t, int nt) {
+  return {n * t / nt, n * (t + 1) / nt};
+}
 
 class DensityFittedJK final : public JKBuilder {
  public:
@@ -27,12 +38,34 @@ class DensityFittedJK final : public JKBuilder {
     const int max_l = std::max(basis.max_l, aux.max_l);
     const int max_nprim = std::max(detail::max_nprim(obs), detail::max_nprim(dfs));
 
-    Eigen::LLT<Eigen::MatrixXd> llt(metric(dfs, aux, max_nprim, max_l));
+    const Eigen::MatrixXd V = metric(dfs, aux, max_nprim, max_l);
+    Eigen::LLT<Eigen::MatrixXd> llt(V);
     if (llt.info() != Eigen::Success)
       throw Error("density fitting: the Coulomb metric of auxiliary basis '" + aux.name +
                   "' is not positive definite");
 
-    B_.resize(static_cast<Eigen::Index>(n_) * naux_, n_);
+    // Stored shell pairs (a >= b) and their function pairs, row by row.
+    const int nobs = static_cast<int>(obs.size());
+    const Eigen::MatrixXd q = schwarz(obs, max_nprim, max_l);
+    const double qaux = std::sqrt(V.diagonal().maxCoeff());
+    std::vector<std::pair<int, int>> shell_pairs;
+    std::vector<Eigen::Index> pair_row;  // first row of each stored shell pair
+    for (int a = 0; a < nobs; ++a)
+      for (int b = 0; b <= a; ++b) {
+        if (q(a, b) * qaux < kPairScreen) continue;
+        shell_pairs.emplace_back(a, b);
+        pair_row.push_back(static_cast<Eigen::Index>(rows_m_.size()));
+        const int oa = basis.shell_offset[a], ob = basis.shell_offset[b];
+        for (int j = 0; j < static_cast<int>(obs[a].size()); ++j)
+          for (int k = 0; k < static_cast<int>(obs[b].size()); ++k) {
+            if (a == b && k > j) continue;
+            rows_m_.push_back(oa + j);
+            rows_s_.push_back(ob + k);
+          }
+      }
+    const Eigen::Index npairs = static_cast<Eigen::Index>(rows_m_.size());
+
+    B_.resize(npairs, naux_);
     const int nthreads = omp_get_max_threads();
     std::vector<libint2::Engine> engines(nthreads,
                                          libint2::Engine(libint2::Operator::coulomb, max_nprim, max_l, 0));
@@ -40,34 +73,34 @@ class DensityFittedJK final : public JKBuilder {
       e.set(libint2::BraKet::xs_xx);
       e.set_precision(1e-15);
     }
-    const int nobs = static_cast<int>(obs.size());
-    // (P|ab) for shell pairs a >= b, written into both M_b(a, P) and M_a(b, P).
+    const int nsp = static_cast<int>(shell_pairs.size());
+    // Each task writes only its own rows: no races, any schedule gives the same B.
 #pragma omp parallel for schedule(dynamic)
-    for (int a = 0; a < nobs; ++a) {
+    for (int sp = 0; sp < nsp; ++sp) {
       auto& engine = engines[omp_get_thread_num()];
       const auto& buf = engine.results();
-      const int na = obs[a].size(), oa = basis.shell_offset[a];
-      for (int b = 0; b <= a; ++b) {
-        const int nb = obs[b].size(), ob = basis.shell_offset[b];
-        for (size_t P = 0; P < dfs.size(); ++P) {
-          const int nP = dfs[P].size(), oP = aux.shell_offset[P];
-          engine.compute(dfs[P], obs[a], obs[b]);
-          for (int i = 0, idx = 0; i < nP; ++i)
-            for (int j = 0; j < na; ++j)
-              for (int k = 0; k < nb; ++k, ++idx) {
-                const double v = buf[0] ? buf[0][idx] : 0.0;
-                at(oa + j, ob + k, oP + i) = v;
-                at(ob + k, oa + j, oP + i) = v;
-              }
+      const auto [a, b] = shell_pairs[sp];
+      const int na = obs[a].size(), nb = obs[b].size();
+      for (size_t P = 0; P < dfs.size(); ++P) {
+        const int nP = dfs[P].size(), oP = aux.shell_offset[P];
+        engine.compute(dfs[P], obs[a], obs[b]);
+        for (int i = 0; i < nP; ++i) {
+          Eigen::Index row = pair_row[sp];
+          for (int j = 0; j < na; ++j)
+            for (int k = 0; k < nb; ++k) {
+              if (a == b && k > j) continue;
+              B_(row++, oP + i) = buf[0] ? buf[0][(i * na + j) * nb + k] : 0.0;
+            }
         }
       }
     }
-    // B <- B L^-T on the auxiliary index, block by block.
+    // B <- B L^-T: rows are independent, so each thread solves its own row block.
     const auto U = llt.matrixU();
-#pragma omp parallel for schedule(dynamic)
-    for (int s = 0; s < n_; ++s) {
-      Eigen::Map<Eigen::MatrixXd> M(B_.col(s).data(), n_, naux_);
-      U.solveInPlace<Eigen::OnTheRight>(M);
+#pragma omp parallel
+    {
+      const auto [r0, r1] = split(npairs, omp_get_thread_num(), omp_get_num_threads());
+      auto rows = B_.middleRows(r0, r1 - r0);
+      U.solveInPlace<Eigen::OnTheRight>(rows);
     }
   }
   const char* name() const override { return "density-fitted"; }
@@ -75,31 +108,80 @@ class DensityFittedJK final : public JKBuilder {
   void compute(const std::vector<FactoredDensity>& densities, bool want_k,
                std::vector<Eigen::MatrixXd>& J, std::vector<Eigen::MatrixXd>& K) override {
     const int nd = static_cast<int>(densities.size());
-    J.assign(nd, Eigen::MatrixXd(n_, n_));
-    K.assign(want_k ? nd : 0, Eigen::MatrixXd::Zero(n_, n_));
-    for (int d = 0; d < nd; ++d) {
-      const auto& D = densities[d].density;
-      Eigen::VectorXd gamma = Eigen::VectorXd::Zero(naux_);
-      for (int s = 0; s < n_; ++s) gamma.noalias() += block(s).transpose() * D.col(s);
-      for (int s = 0; s < n_; ++s) J[d].col(s).noalias() = block(s) * gamma;
-      if (!want_k) continue;
-      const Eigen::MatrixXd& C = densities[d].factor;
-      const int k = static_cast<int>(C.cols());
-      if (k == 0) continue;
-      // Y(m + n*Q, i) = sum_s B^Q_ms C_si  ->  W = Y reinterpreted, rows (Q, i), columns m.
-      Eigen::MatrixXd Y(static_cast<Eigen::Index>(n_) * naux_, k);
-      Y.noalias() = B_ * C;
-      // Y is column-major (n*naux) x k: element (m + n*Q, i) sits at m + n*(Q + naux*i),
-      // so it is the row-major (naux*k) x n matrix W(Q + naux*i, m).
-      Eigen::Map<const RowMajorMatrix> W(Y.data(), static_cast<Eigen::Index>(naux_) * k, n_);
-      K[d].selfadjointView<Eigen::Lower>().rankUpdate(W.transpose());
-      K[d] = K[d].selfadjointView<Eigen::Lower>();
+    const Eigen::Index npairs = B_.rows();
+    // Packed densities, off-diagonal elements doubled (each stored pair stands for two).
+    Eigen::MatrixXd d(npairs, nd), gamma(naux_, nd), j(npairs, nd);
+    for (int x = 0; x < nd; ++x)
+      for (Eigen::Index r = 0; r < npairs; ++r)
+        d(r, x) = (rows_m_[r] == rows_s_[r] ? 1.0 : 2.0) * densities[x].density(rows_m_[r], rows_s_[r]);
+#pragma omp parallel
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      const auto [q0, q1] = split(naux_, t, nt);
+      gamma.middleRows(q0, q1 - q0).noalias() = B_.middleCols(q0, q1 - q0).transpose() * d;
+#pragma omp barrier
+      const auto [r0, r1] = split(npairs, t, nt);
+      j.middleRows(r0, r1 - r0).noalias() = B_.middleRows(r0, r1 - r0) * gamma;
     }
+    J.assign(nd, Eigen::MatrixXd::Zero(n_, n_));
+    for (int x = 0; x < nd; ++x)
+      for (Eigen::Index r = 0; r < npairs; ++r)
+        J[x](rows_m_[r], rows_s_[r]) = J[x](rows_s_[r], rows_m_[r]) = j(r, x);
+
+    K.assign(want_k ? nd : 0, Eigen::MatrixXd::Zero(n_, n_));
+    if (!want_k) return;
+    for (int x = 0; x < nd; ++x) K[x] = exchange(densities[x].factor);
   }
 
  private:
-  double& at(int m, int s, int Q) { return B_(static_cast<Eigen::Index>(m) + static_cast<Eigen::Index>(n_) * Q, s); }
-  Eigen::Map<const Eigen::MatrixXd> block(int s) const { return {B_.col(s).data(), n_, naux_}; }
+  // K = sum_Q (B^Q C)(B^Q C)^T, aux functions in fixed contiguous ranges per thread.
+  Eigen::MatrixXd exchange(const Eigen::MatrixXd& C) const {
+    const int k = static_cast<int>(C.cols());
+    Eigen::MatrixXd K = Eigen::MatrixXd::Zero(n_, n_);
+    if (k == 0) return K;
+    const Eigen::MatrixXd Ct = C.transpose();
+    constexpr int kChunk = 16;  // aux functions per SYRK: k*kChunk rows keep the update efficient
+    const int nthreads = omp_get_max_threads();
+    std::vector<Eigen::MatrixXd> partial(nthreads, Eigen::MatrixXd::Zero(n_, n_));
+#pragma omp parallel num_threads(nthreads)
+    {
+      const int t = omp_get_thread_num();
+      Eigen::MatrixXd& Kt = partial[t];
+      Eigen::MatrixXd Bq = Eigen::MatrixXd::Zero(n_, n_);  // unstored pairs stay zero
+      Eigen::MatrixXd W(static_cast<Eigen::Index>(k) * kChunk, n_);
+      const auto [q0, q1] = split(naux_, t, omp_get_num_threads());
+      for (Eigen::Index c0 = q0; c0 < q1; c0 += kChunk) {
+        const int nc = static_cast<int>(std::min<Eigen::Index>(kChunk, q1 - c0));
+        for (int c = 0; c < nc; ++c) {
+          const double* col = B_.col(c0 + c).data();
+          for (size_t r = 0; r < rows_m_.size(); ++r) Bq(rows_m_[r], rows_s_[r]) = Bq(rows_s_[r], rows_m_[r]) = col[r];
+          W.middleRows(static_cast<Eigen::Index>(c) * k, k).noalias() = Ct * Bq;
+        }
+        Kt.selfadjointView<Eigen::Lower>().rankUpdate(W.topRows(static_cast<Eigen::Index>(nc) * k).transpose());
+      }
+    }
+    for (const auto& p : partial) K += p;
+    return K.selfadjointView<Eigen::Lower>();
+  }
+
+  // sqrt((ab|ab)) maximised over the functions of each shell pair.
+  static Eigen::MatrixXd schwarz(const std::vector<libint2::Shell>& obs, int max_nprim, int max_l) {
+    const int nsh = static_cast<int>(obs.size());
+    Eigen::MatrixXd q = Eigen::MatrixXd::Zero(nsh, nsh);
+    libint2::Engine engine(libint2::Operator::coulomb, max_nprim, max_l, 0);
+    engine.set_precision(0.0);
+    const auto& buf = engine.results();
+    for (int a = 0; a < nsh; ++a)
+      for (int b = 0; b <= a; ++b) {
+        engine.compute(obs[a], obs[b], obs[a], obs[b]);
+        const int na = obs[a].size(), nb = obs[b].size();
+        double m = 0.0;
+        if (buf[0])
+          for (int i = 0; i < na * nb; ++i) m = std::max(m, std::abs(buf[0][i * na * nb + i]));
+        q(a, b) = q(b, a) = std::sqrt(m);
+      }
+    return q;
+  }
 
   static Eigen::MatrixXd metric(const std::vector<libint2::Shell>& dfs, const BasisSet& aux, int max_nprim,
                                 int max_l) {
@@ -122,7 +204,8 @@ class DensityFittedJK final : public JKBuilder {
   }
 
   int n_, naux_;
-  Eigen::MatrixXd B_;  // (n*naux) x n: column s holds M_s(m, Q) = B^Q_ms column-major
+  std::vector<int> rows_m_, rows_s_;  // function pair (m >= s within a shell pair) of each row of B
+  Eigen::MatrixXd B_;                 // npairs x naux, column Q = packed B^Q
 };
 
 }  // namespace

@@ -59,7 +59,8 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
 #pragma omp parallel
   {
     xc::BasisValues chi;
-    auto& V = partial[omp_get_thread_num()];
+    Eigen::MatrixXd Z, local;
+    auto& V = partial[omp_get_thread_num()];  // lower triangle
 #pragma omp for schedule(static, 1)  // fixed batch-to-thread map: reproducible sums
     for (size_t b = 0; b < batches.size(); ++b) {
       const auto& batch = batches[b];
@@ -78,17 +79,22 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
         double v = 0.0;  // sum_A (Z_A - Z_eff,A)/r_A: finite everywhere
         for (int a = 0; a < mol.natoms(); ++a) {
           const double d = (r - mol.atoms[a].position).norm();
-          v += d > 0 ? (mol.atoms[a].Z - sap[a]->zeff(d)) / d : -sap[a]->screening_at_nucleus();
+          v += d > 0 ? (mol.atoms[a].Z - sap[a]->zeff(d)) / d : sap[a]->screening_at_nucleus();
         }
         wv(i) = grid.weights()(batch.begin + i) * v;
       }
-      Eigen::MatrixXd local = chi.value.transpose() * wv.asDiagonal() * chi.value;
-      for (size_t i = 0; i < aos.size(); ++i)
-        for (size_t j = 0; j < aos.size(); ++j) V(aos[i], aos[j]) += local(i, j);
+      // Symmetric: only the lower triangle of chi^T diag(wv) chi is formed (half the flops).
+      Z = chi.value.array().colwise() * wv.array();
+      local.resize(aos.size(), aos.size());
+      local.triangularView<Eigen::Lower>() = chi.value.transpose() * Z;
+      for (size_t j = 0; j < aos.size(); ++j)
+        for (size_t i = j; i < aos.size(); ++i) V(aos[i], aos[j]) += local(i, j);  // aos ascend
     }
   }
+  Eigen::MatrixXd lower = Eigen::MatrixXd::Zero(basis.nbf, basis.nbf);
+  for (const auto& p : partial) lower += p;
   Eigen::MatrixXd V = nuclear_attraction;
-  for (const auto& p : partial) V += p;
+  V += lower.selfadjointView<Eigen::Lower>();
   return 0.5 * (V + V.transpose());
 }
 

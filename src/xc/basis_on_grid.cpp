@@ -75,7 +75,8 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
     out.dz.resize(np, nf);
   }
   // Eigen arrays so that exp() vectorises; reused across shells.
-  Eigen::ArrayXd x(np), y(np), z(np), r2(np), radial(np), dradial(np);
+  Eigen::ArrayXd x(np), y(np), z(np), r2(np), radial(np), dradial(np), g(np), mono(np), t(np), gx(np), gy(np), gz(np);
+  Eigen::ArrayXXd powers;
   int offset = 0;
   for (int si : shells) {
     const Shell& sh = basis.shells[si];
@@ -86,8 +87,14 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
     r2 = x * x + y * y + z * z;
     radial.setZero();
     dradial.setZero();
+    // Tight (core) primitives on distant points: with alpha r^2 > 92 everywhere, the
+    // primitive's absolute contribution is below 1e-40 |c_p| (exp(-92) ~ 1e-40), far below
+    // anything the integrators keep, so its exponentials are not computed.
+    constexpr double kSkipExponent = 92.0;
+    const double r2_min = r2.minCoeff();
     for (size_t p = 0; p < sh.exponents.size(); ++p) {
-      const Eigen::ArrayXd g = sh.coefficients[p] * (-sh.exponents[p] * r2).exp();
+      if (sh.exponents[p] * r2_min > kSkipExponent) continue;
+      g = sh.coefficients[p] * (-sh.exponents[p] * r2).exp();
       radial += g;
       // d/dx R(r^2) = x * dradial with dradial = sum_p -2 alpha_p c_p exp(-alpha_p r^2).
       if (gradients) dradial -= (2.0 * sh.exponents[p]) * g;
@@ -123,29 +130,40 @@ void evaluate_basis(const BasisSet& basis, const std::vector<int>& shells,
         out.dy.middleCols(offset, sh.size()).setZero();
         out.dz.middleCols(offset, sh.size()).setZero();
       }
+      // Column-wise over the points (vectorised): powers x^k, y^k, z^k, then each Cartesian
+      // component added to the pure functions it contributes to.
       const auto& comps = cartesian_components(sh.l);
-      std::array<double, kMaxL + 2> xp, yp, zp;
-      for (Eigen::Index i = 0; i < np; ++i) {
-        xp[0] = yp[0] = zp[0] = 1.0;
-        for (int k = 1; k <= sh.l; ++k) {
-          xp[k] = xp[k - 1] * x[i];
-          yp[k] = yp[k - 1] * y[i];
-          zp[k] = zp[k - 1] * z[i];
+      powers.resize(np, 3 * (sh.l + 1));
+      for (int k = 0; k <= sh.l; ++k) {
+        if (k == 0) {
+          powers.col(0).setOnes();
+          powers.col(sh.l + 1).setOnes();
+          powers.col(2 * (sh.l + 1)).setOnes();
+          continue;
         }
-        const double R = radial[i], dR = dradial[i];
-        for (const auto& c : comps) {
-          const double mono = xp[c.a] * yp[c.b] * zp[c.c];
-          const double v = mono * R;
-          for (const auto& [m, coef] : c.to_pure) out.value(i, offset + m) += coef * v;
-          if (!gradients) continue;
-          const double gx = (c.a ? c.a * xp[c.a - 1] * yp[c.b] * zp[c.c] * R : 0.0) + mono * x[i] * dR;
-          const double gy = (c.b ? c.b * xp[c.a] * yp[c.b - 1] * zp[c.c] * R : 0.0) + mono * y[i] * dR;
-          const double gz = (c.c ? c.c * xp[c.a] * yp[c.b] * zp[c.c - 1] * R : 0.0) + mono * z[i] * dR;
-          for (const auto& [m, coef] : c.to_pure) {
-            out.dx(i, offset + m) += coef * gx;
-            out.dy(i, offset + m) += coef * gy;
-            out.dz(i, offset + m) += coef * gz;
-          }
+        powers.col(k) = powers.col(k - 1) * x;
+        powers.col(sh.l + 1 + k) = powers.col(sh.l + k) * y;
+        powers.col(2 * (sh.l + 1) + k) = powers.col(2 * sh.l + 1 + k) * z;
+      }
+      const auto xp = [&](int k) { return powers.col(k); };
+      const auto yp = [&](int k) { return powers.col(sh.l + 1 + k); };
+      const auto zp = [&](int k) { return powers.col(2 * (sh.l + 1) + k); };
+      for (const auto& c : comps) {
+        mono = xp(c.a) * yp(c.b) * zp(c.c);
+        t = mono * radial;
+        for (const auto& [m, coef] : c.to_pure) out.value.col(offset + m).array() += coef * t;
+        if (!gradients) continue;
+        t = mono * dradial;
+        gx = x * t;
+        gy = y * t;
+        gz = z * t;
+        if (c.a) gx += c.a * xp(c.a - 1) * yp(c.b) * zp(c.c) * radial;
+        if (c.b) gy += c.b * xp(c.a) * yp(c.b - 1) * zp(c.c) * radial;
+        if (c.c) gz += c.c * xp(c.a) * yp(c.b) * zp(c.c - 1) * radial;
+        for (const auto& [m, coef] : c.to_pure) {
+          out.dx.col(offset + m).array() += coef * gx;
+          out.dy.col(offset + m).array() += coef * gy;
+          out.dz.col(offset + m).array() += coef * gz;
         }
       }
     }

@@ -25,7 +25,7 @@ struct Workspace {
   BasisValues chi;
   std::vector<int> aos;
   Eigen::ArrayXd norms;
-  Eigen::MatrixXd Ta, Tb, Za, Zb, M;
+  Eigen::MatrixXd Ta, Tb, Za, Zb, M, U, phi;
   Eigen::ArrayXd rho, rho_a, rho_b, sigma, exc, vrho, vsigma;
   Eigen::ArrayXd gax, gay, gaz, gbx, gby, gbz;
 };
@@ -47,11 +47,20 @@ int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool 
   BasisValues& c = ws.chi;
   // Gradients count too: near a nucleus a p function's value vanishes like r while its
   // gradient does not, and dropping it there would change |grad rho| at O(1).
-  ws.norms = (c.value.array().square().colwise() * w.abs()).colwise().sum().transpose();
-  if (gradients)
-    ws.norms += ((c.dx.array().square() + c.dy.array().square() + c.dz.array().square()).colwise() *
-                 w.abs()).colwise().sum().transpose();
-  ws.norms = ws.norms.sqrt();
+  const Eigen::Index np = w.size();
+  ws.norms.resize(nf);
+  for (int j = 0; j < nf; ++j) {  // one fused pass per column
+    const double* v = c.value.col(j).data();
+    double s = 0.0;
+    if (gradients) {
+      const double *gx = c.dx.col(j).data(), *gy = c.dy.col(j).data(), *gz = c.dz.col(j).data();
+      for (Eigen::Index i = 0; i < np; ++i)
+        s += std::abs(w[i]) * (v[i] * v[i] + gx[i] * gx[i] + gy[i] * gy[i] + gz[i] * gz[i]);
+    } else {
+      for (Eigen::Index i = 0; i < np; ++i) s += std::abs(w[i]) * v[i] * v[i];
+    }
+    ws.norms[j] = std::sqrt(s);
+  }
   const double threshold = tolerance / std::max(ws.norms.maxCoeff(), 1e-300);
   int kept = 0;
   for (int j = 0; j < nf; ++j) {
@@ -94,21 +103,34 @@ struct Density {
 };
 
 // rho_i = sum_mn chi_im D_mn chi_in = sum_n T_in chi_in with T = chi D; grad rho = 2 T . grad chi.
+// U and phi are scratch (reused across batches); the sums run column by column (contiguous).
 template <class View>
 void density_on_batch(const View& v, const Density& density, bool gradients, Eigen::MatrixXd& T,
-                      Eigen::ArrayXd& rho, Eigen::ArrayXd& gx, Eigen::ArrayXd& gy, Eigen::ArrayXd& gz) {
+                      Eigen::MatrixXd& U, Eigen::MatrixXd& phi, Eigen::ArrayXd& rho, Eigen::ArrayXd& gx,
+                      Eigen::ArrayXd& gy, Eigen::ArrayXd& gz) {
   if (density.factored) {
-    const Eigen::MatrixXd U = density.U(v.aos, Eigen::all);
-    const Eigen::MatrixXd phi = (v.X * U) * density.lambda.asDiagonal();
+    U = density.U(v.aos, Eigen::all);
+    phi.noalias() = v.X * U;
+    phi *= density.lambda.asDiagonal();
     T.noalias() = phi * U.transpose();
   } else {
     T.noalias() = v.X * density.D(v.aos, v.aos);
   }
-  rho = (T.array() * v.X.array()).rowwise().sum();
+  const Eigen::Index np = v.X.rows(), n = v.X.cols();
+  rho.setZero(np);
+  for (Eigen::Index j = 0; j < n; ++j) rho += T.col(j).array() * v.X.col(j).array();
   if (!gradients) return;
-  gx = 2.0 * (T.array() * v.Xx.array()).rowwise().sum();
-  gy = 2.0 * (T.array() * v.Xy.array()).rowwise().sum();
-  gz = 2.0 * (T.array() * v.Xz.array()).rowwise().sum();
+  gx.setZero(np);
+  gy.setZero(np);
+  gz.setZero(np);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    gx += T.col(j).array() * v.Xx.col(j).array();
+    gy += T.col(j).array() * v.Xy.col(j).array();
+    gz += T.col(j).array() * v.Xz.col(j).array();
+  }
+  gx *= 2.0;
+  gy *= 2.0;
+  gz *= 2.0;
 }
 
 // Z = chi * (w vrho / 2) + (f . grad chi), with f = w dE/d(grad rho) per point, so that
@@ -198,7 +220,7 @@ XcResult XcIntegrator::compute_restricted(const Eigen::MatrixXd& D) const {
 
   for_each_batch(gga, [&](int thread, int b, const BatchView& v, Workspace& ws) {
     const int np = static_cast<int>(v.w.size());
-    density_on_batch(v, density, gga, ws.Ta, ws.rho, ws.gax, ws.gay, ws.gaz);
+    density_on_batch(v, density, gga, ws.Ta, ws.U, ws.phi, ws.rho, ws.gax, ws.gay, ws.gaz);
     ws.exc.resize(np);
     ws.vrho.resize(np);
     if (gga) {
@@ -245,8 +267,8 @@ XcUnrestrictedResult XcIntegrator::compute_unrestricted(const Eigen::MatrixXd& D
 
   for_each_batch(gga, [&](int thread, int b, const BatchView& v, Workspace& ws) {
     const int np = static_cast<int>(v.w.size());
-    density_on_batch(v, density_a, gga, ws.Ta, ws.rho_a, ws.gax, ws.gay, ws.gaz);
-    density_on_batch(v, density_b, gga, ws.Tb, ws.rho_b, ws.gbx, ws.gby, ws.gbz);
+    density_on_batch(v, density_a, gga, ws.Ta, ws.U, ws.phi, ws.rho_a, ws.gax, ws.gay, ws.gaz);
+    density_on_batch(v, density_b, gga, ws.Tb, ws.U, ws.phi, ws.rho_b, ws.gbx, ws.gby, ws.gbz);
     // libxc's interleaved spin layout: rho (a, b), sigma (aa, ab, bb).
     ws.rho.resize(2 * np);
     for (int i = 0; i < np; ++i) {
