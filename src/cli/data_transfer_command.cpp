@@ -32,6 +32,9 @@ int run_import(ImportArgs& a) {
   if (s.max_overlap_deviation >= 0)
     fmt::print("  overlap check: max |S_imported - S_hamlet| = {:.2e} over all entries (tolerance {:.1e})\n",
                s.max_overlap_deviation, o.overlap_tolerance);
+  if (s.fock_checked > 0)
+    fmt::print("  Fock check ({} entries): max |F_hamlet[D] - F_imported| = {:.2e} Eh (tolerance {:.1e})\n",
+               s.fock_checked, s.max_fock_deviation, o.fock_tolerance);
   return kExitOk;
 }
 
@@ -71,6 +74,13 @@ std::function<std::optional<int>()> add_data_transfer_commands(CLI::App* data) {
   imp->add_option("--grid", ia->options.grid_level, "grid level for H_sap")->capture_default_str();
   imp->add_option("--overlap-tolerance", ia->options.overlap_tolerance,
                   "md17: largest accepted |S_imported - S_hamlet|")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  imp->add_option("--check-fock", ia->options.check_fock,
+                  "rebuild F with hamlet for the first N entries and compare (0: no check)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  imp->add_option("--fock-tolerance", ia->options.fock_tolerance, "largest accepted |F_rebuilt - F_imported| (Eh)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   imp->add_flag("--quiet", ia->quiet, "no progress bar");

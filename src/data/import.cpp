@@ -17,6 +17,7 @@
 #include "grid/molecular_grid.hpp"
 #include "integrals/one_body.hpp"
 #include "scf/kohn_sham.hpp"
+#include "scf/driver.hpp"
 #include "scf/properties.hpp"
 #include "scf/scf.hpp"
 
@@ -113,6 +114,20 @@ Entry make_imported_entry(const RawStructure& s, const std::filesystem::path& fi
   return e;
 }
 
+// max |F[D(F)] - F| with hamlet's `method`: small for a converged F in the right AO order,
+// geometry and functional; one Fock build (a single SCF iteration from F as the guess).
+double fock_deviation(const Entry& e, const ImportOptions& o, Eigen::Index& i, Eigen::Index& j) {
+  scf::ScfSettings settings;
+  settings.basis = detail::kBasis;
+  settings.method = o.method;
+  settings.grid_level = o.grid_level;
+  const scf::Guess guess{e.fock};
+  settings.guess_matrices = &guess;
+  settings.convergence.max_iterations = 1;
+  const auto run = scf::run_scf(e.molecule(), settings);
+  return (run.result.fock.at(0) - e.fock[0]).cwiseAbs().maxCoeff(&i, &j);
+}
+
 std::string default_method(ImportFormat f) { return f == ImportFormat::qh9 ? "b3lyp" : "pbe"; }
 
 }  // namespace
@@ -164,6 +179,18 @@ ImportSummary import_dataset(const ImportOptions& options) {
     double deviation = -1;
     const Entry e = make_imported_entry(s, o.input, index++, o, source->ao_order(), deviation);
     summary.max_overlap_deviation = std::max(summary.max_overlap_deviation, deviation);
+    if (summary.fock_checked < o.check_fock) {
+      Eigen::Index i = 0, j = 0;
+      const double dev = fock_deviation(e, o, i, j);
+      ++summary.fock_checked;
+      summary.max_fock_deviation = std::max(summary.max_fock_deviation, dev);
+      if (!(dev <= o.fock_tolerance))
+        throw Error(o.input.string(), 0,
+                    fmt::format("{}: hamlet's {} Fock matrix from the density of the imported F differs from it by "
+                                "{:.3g} Eh at AO pair ({}, {}) (tolerance {:.2g}): the AO order, length unit or "
+                                "--method does not match the file (or F is not converged); nothing was written",
+                                s.where, o.method, dev, i, j, o.fock_tolerance));
+    }
     summary.not_converged += !e.converged;
     writer.add(e);
     progress.advance();

@@ -64,6 +64,7 @@ fs::path imported_dataset(const fs::path& dir) {
   data::ImportOptions o;
   o.input = dir / "QH9Stable.db";
   o.output = dir / "data.h5";
+  o.method = "hf";  // the file holds HF matrices (checked by the Fock check)
   o.show_progress = false;
   data::import_dataset(o);
   return o.output;

@@ -24,13 +24,26 @@ namespace {
 
 using namespace hamlet::test;
 
-data::ImportSummary import(data::ImportFormat format, const fs::path& in, const fs::path& out) {
+// The files hold HF matrices, so the Fock check rebuilds F with HF.
+data::ImportSummary import(data::ImportFormat format, const fs::path& in, const fs::path& out,
+                           const std::function<void(data::ImportOptions&)>& adjust = {}) {
   data::ImportOptions o;
   o.format = format;
   o.input = in;
   o.output = out;
+  o.method = "hf";
   o.show_progress = false;
+  if (adjust) adjust(o);
   return data::import_dataset(o);
+}
+
+std::string import_error(const fs::path& in, const fs::path& out, const std::function<void(data::ImportOptions&)>& adjust) {
+  try {
+    import(data::ImportFormat::qh9, in, out, adjust);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "no error";
 }
 
 // The imported entries equal the SCF that made the matrices: F, S, H_core, H_sap, D, orbitals.
@@ -71,7 +84,7 @@ TEST(ImportQh9, StableRoundTripInHamletOrder) {
   expect_entries_match(dir / "out.h5", false);
   const data::DatasetReader reader(dir / "out.h5");
   EXPECT_EQ(reader.metadata().origin, "import qh9");
-  EXPECT_EQ(reader.metadata().settings.method, "b3lyp");
+  EXPECT_EQ(reader.metadata().settings.method, "hf");
   EXPECT_EQ(reader.metadata().schema_version, data::kSchemaVersion);
   EXPECT_NE(reader.read(0).source.find("row 17 (id 17)"), std::string::npos) << reader.read(0).source;
 }
@@ -103,7 +116,6 @@ TEST(ImportMd17, ThreeAseEncodingsAgreeWithHamletOverlap) {
     EXPECT_GE(s.max_overlap_deviation, 0);
     EXPECT_LT(s.max_overlap_deviation, float32 ? 1e-7 : 1e-14);
     expect_entries_match(out, float32);
-    EXPECT_EQ(data::DatasetReader(out).metadata().settings.method, "pbe");
   }
 }
 
@@ -183,7 +195,7 @@ TEST(CliImport, BadFilesFailCleanly) {
     const fs::path in = dir / (c.name + ".db");
     c.write(in);
     const auto r = test::run_hamlet("data import " + c.format + " " + in.string() + " --out " +
-                                    (dir / "out.h5").string() + " --quiet");
+                                    (dir / "out.h5").string() + " --check-fock 0 --quiet");
     EXPECT_EQ(r.exit_code, 1) << r.output;
     EXPECT_NE(r.output.find(in.string()), std::string::npos) << r.output;
     EXPECT_NE(r.output.find(c.expect1), std::string::npos) << r.output;
@@ -196,9 +208,10 @@ TEST(CliImport, ImportsAndInfoShowsOrigin) {
   const auto dir = test::scratch_dir("cli_import_ok");
   write_qh9(dir / "QH9Stable.db", false);
   const auto r = test::run_hamlet("data import qh9 " + (dir / "QH9Stable.db").string() + " --out " +
-                                  (dir / "out.h5").string() + " --limit 1 --quiet");
+                                  (dir / "out.h5").string() + " --limit 1 --method hf --quiet");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("imported 1 of 2 rows"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("Fock check (1 entries)"), std::string::npos) << r.output;
   const auto info = test::run_hamlet("data info " + (dir / "out.h5").string());
   ASSERT_EQ(info.exit_code, 0) << info.output;
   EXPECT_NE(info.output.find("import qh9: QH9Stable"), std::string::npos) << info.output;
@@ -208,4 +221,37 @@ TEST(CliImport, ImportsAndInfoShowsOrigin) {
                                     (dir / "out.h5").string() + " --quiet");
   EXPECT_EQ(gen.exit_code, 1) << gen.output;
   EXPECT_NE(gen.output.find("origin is import qh9 there but hamlet datagen here"), std::string::npos) << gen.output;
+}
+
+// Without an overlap in the file (QH9), hamlet's Fock build from the imported F's density is
+// what catches a wrong AO order, length unit or functional; a right file passes to SCF accuracy.
+TEST(ImportQh9, FockCheckCatchesWrongConventions) {
+  const auto dir = test::scratch_dir("import_qh9_fock_check");
+  write_qh9(dir / "right.db", false);
+  const auto s = import(data::ImportFormat::qh9, dir / "right.db", dir / "out.h5", [](auto& o) { o.check_fock = 2; });
+  EXPECT_EQ(s.fock_checked, 2);
+  EXPECT_LT(s.max_fock_deviation, 1e-5);  // the reference SCF's convergence
+  fs::remove(dir / "out.h5");
+
+  {  // F stored in hamlet's order instead of PySCF's
+    test::TestDb db(dir / "hamlet_order.db");
+    test::create_qh9_table(db, false);
+    const auto& r = references()[0];
+    db.insert("INSERT INTO data VALUES (5, 3, ?, ?, ?)",
+              {test::TestDb::blob_of(test::raw_bytes(std::vector<std::int32_t>(r.Z.begin(), r.Z.end()))),
+               test::TestDb::blob_of(test::raw_bytes(r.pos_angstrom)),
+               test::TestDb::blob_of(test::raw_bytes(test::row_major(r.run.result.fock[0])))});
+  }
+  std::string msg = import_error(dir / "hamlet_order.db", dir / "out.h5", {});
+  EXPECT_NE(msg.find("row 5 (id 5): hamlet's hf Fock matrix"), std::string::npos) << msg;
+  EXPECT_NE(msg.find("AO order"), std::string::npos) << msg;
+  msg = import_error(dir / "right.db", dir / "out.h5", [](auto& o) { o.length_unit = "bohr"; });
+  EXPECT_NE(msg.find("row 17 (id 17)"), std::string::npos) << msg;
+  msg = import_error(dir / "right.db", dir / "out.h5", [](auto& o) { o.method = "b3lyp"; });
+  EXPECT_NE(msg.find("hamlet's b3lyp Fock matrix"), std::string::npos) << msg;
+  EXPECT_FALSE(fs::exists(dir / "out.h5"));
+  // Without the check the hamlet-order file would be imported silently (why the check is on).
+  EXPECT_EQ(import(data::ImportFormat::qh9, dir / "hamlet_order.db", dir / "out.h5", [](auto& o) { o.check_fock = 0; })
+                .imported,
+            1);
 }
