@@ -1,6 +1,7 @@
 // `hamlet data import qh9|md17 FILE.db --out DATA.h5` and `hamlet data export DATA.h5 --npz OUT.npz`:
 // public datasets in, NumPy archives out (formats: src/data/README.md).
 #include <fmt/format.h>
+#include <omp.h>
 
 #include <memory>
 
@@ -15,6 +16,7 @@ namespace {
 struct ImportArgs {
   data::ImportOptions options;
   std::string format, input, output;
+  int threads = 0;
   bool quiet = false;
 };
 
@@ -24,6 +26,7 @@ int run_import(ImportArgs& a) {
   o.input = a.input;
   o.output = a.output;
   o.show_progress = !a.quiet;
+  if (a.threads > 0) omp_set_num_threads(a.threads);
   const auto s = data::import_dataset(o);
   fmt::print("hamlet data import {}: {} -> {}\n", a.format, a.input, a.output);
   fmt::print("  {}\n", s.layout);
@@ -83,6 +86,8 @@ std::function<std::optional<int>()> add_data_transfer_commands(CLI::App* data) {
   imp->add_option("--fock-tolerance", ia->options.fock_tolerance, "largest accepted |F_rebuilt - F_imported| (Eh)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
+  imp->add_option("--threads", ia->threads, "threads (default: OMP_NUM_THREADS or all cores)")
+      ->check(CLI::NonNegativeNumber);
   imp->add_flag("--quiet", ia->quiet, "no progress bar");
 
   auto ea = std::make_shared<ExportArgs>();
