@@ -6,7 +6,7 @@ PACKAGES=(
   libeigen3-dev libint2-dev libxc-dev libboost-dev
   libtorch-dev
   libopenmpi-dev openmpi-bin
-  libhdf5-dev
+  libhdf5-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev zlib1g-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   pybind11-dev python3-numpy

@@ -3,6 +3,7 @@
 // returns the process exit code when run.
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
 
 namespace hamlet::cli {
 
@@ -10,7 +11,9 @@ using Runner = std::function<int()>;
 
 Runner add_scf_command(CLI::App& app);
 Runner add_datagen_command(CLI::App& app);
-Runner add_data_command(CLI::App& app);  // `hamlet data info`
+Runner add_data_command(CLI::App& app);  // `hamlet data info|sample|split|import|export`
+// `hamlet data import|export` on the `data` subcommand; the runner returns nullopt when neither ran.
+std::function<std::optional<int>()> add_data_transfer_commands(CLI::App* data);
 #ifdef HAMLET_WITH_TORCH
 Runner add_train_command(CLI::App& app);
 Runner add_predict_command(CLI::App& app);

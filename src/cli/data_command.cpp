@@ -1,5 +1,5 @@
 // `hamlet data info|sample|split`: what a dataset holds, thermal conformers for datagen, and
-// train/validation/test splits.
+// train/validation/test splits (import and export: data_transfer_command.cpp).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -74,6 +74,8 @@ int run_info(const InfoArgs& args) {
     j["schema_version"] = meta.schema_version;
     j["hamlet_version"] = meta.hamlet_version;
     j["created"] = meta.created;
+    j["origin"] = meta.origin;
+    j["origin_details"] = meta.origin_details;
     j["method"] = s.method;
     j["basis"] = s.basis;
     j["density_fitting"] = s.density_fitting;
@@ -95,6 +97,7 @@ int run_info(const InfoArgs& args) {
   }
   fmt::print("{}: hamlet dataset, schema {} (written by hamlet {}), created {}\n", args.file, meta.schema_version,
              meta.hamlet_version, meta.created);
+  if (meta.origin != data::kOriginDatagen) fmt::print("  {}: {}\n", meta.origin, meta.origin_details);
   fmt::print("  method {}, basis {}{}, grid level {}, guess {}\n", s.method, s.basis,
              s.density_fitting ? " (density fitting: " + s.auxiliary_basis + ")" : "", s.grid_level, s.guess);
   fmt::print("  entries {}: converged {}, not converged {} (not training data), unrestricted {}\n", reader.size(),
@@ -164,7 +167,7 @@ int run_split(SplitArgs& args) {
 }  // namespace
 
 Runner add_data_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("data", "inspect, sample and split datasets made by hamlet datagen");
+  auto* cmd = app.add_subcommand("data", "inspect, sample, split, import and export datasets");
   cmd->require_subcommand(1);
 
   auto info_args = std::make_shared<InfoArgs>();
@@ -201,7 +204,10 @@ Runner add_data_command(CLI::App& app) {
   split->add_option("--test", split_args->options.test, "fraction")->capture_default_str();
   split->add_option("--seed", split_args->options.seed, "random seed")->capture_default_str();
 
+  auto transfer = add_data_transfer_commands(cmd);
+
   return [=] {
+    if (auto code = transfer()) return *code;
     if (info->parsed()) return run_info(*info_args);
     if (sample->parsed()) return run_sample(*sample_args);
     return run_split(*split_args);

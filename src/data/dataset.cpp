@@ -131,8 +131,8 @@ std::string settings_difference(const DatasetMetadata& existing, const DatasetMe
   auto differs = [](const std::string& what, const auto& x, const auto& y) {
     return fmt::format("{} is {} there but {} here", what, x, y);
   };
-  if (existing.schema_version != wanted.schema_version)
-    return differs("schema version", existing.schema_version, wanted.schema_version);
+  // Entries of schema 1 and 2 are laid out alike, so a version 1 dataset is completed as 2.
+  if (existing.origin != wanted.origin) return differs("origin", existing.origin, wanted.origin);
   if (lower(a.method) != lower(b.method)) return differs("method", a.method, b.method);
   if (a.density_fitting != b.density_fitting) return differs("density fitting", a.density_fitting, b.density_fitting);
   if (lower(a.guess) != lower(b.guess)) return differs("guess", a.guess, b.guess);

@@ -14,12 +14,18 @@
 namespace hamlet::data {
 
 // Bumped whenever a reader of the previous version could misread a new file.
-inline constexpr int kSchemaVersion = 1;
+// 2: imported datasets (origin attribute, NaN energies); entries are laid out as in 1.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr const char* kOriginDatagen = "hamlet datagen";
 
 struct DatasetMetadata {
   int schema_version = kSchemaVersion;
   std::string hamlet_version;
   std::string created;  // ISO 8601 UTC, when the file was first written
+  // Who computed F: kOriginDatagen, or "import qh9" / "import md17" (F from another program;
+  // `origin_details` says which file, program and conventions). Version 1 files: datagen.
+  std::string origin = kOriginDatagen;
+  std::string origin_details;
   // Everything that determines the numbers (guess_matrices is never stored).
   scf::ScfSettings settings;
   // Gaussian94 definitions (raw coefficients, file order) for every element of the dataset,
@@ -40,7 +46,7 @@ struct Entry {
   bool converged = false;
   int iterations = 0;
   int nalpha = 0, nbeta = 0, nbf = 0;
-  double energy = 0;        // Eh
+  double energy = 0;        // Eh; NaN when unknown (imported entries)
   scf::EnergyComponents components;
   Eigen::Vector3d dipole = Eigen::Vector3d::Zero();  // e*a0, about the origin
   double wall_seconds = 0;  // SCF wall time (provenance only)

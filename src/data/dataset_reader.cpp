@@ -54,6 +54,10 @@ DatasetMetadata read_metadata(const H5::H5File& f) {
                                              m.schema_version, kSchemaVersion));
   m.hamlet_version = read_string_attr(f, "hamlet_version");
   m.created = read_string_attr(f, "created");
+  if (m.schema_version >= 2) {
+    m.origin = read_string_attr(f, "origin");
+    m.origin_details = read_string_attr(f, "origin_details");
+  }
   auto& s = m.settings;
   s.basis = read_string_attr(f, "basis");
   s.method = read_string_attr(f, "method");

@@ -54,6 +54,8 @@ void write_metadata(H5::H5File& f, const DatasetMetadata& m) {
   write_attr(f, "schema_version", m.schema_version);
   write_attr(f, "hamlet_version", m.hamlet_version);
   write_attr(f, "created", m.created);
+  write_attr(f, "origin", m.origin);
+  write_attr(f, "origin_details", m.origin_details);
   write_attr(f, "basis", s.basis);
   write_attr(f, "method", s.method);
   write_bool_attr(f, "density_fitting", s.density_fitting);

@@ -12,34 +12,44 @@
 namespace hamlet::io {
 namespace {
 
-void write_float64_array(const std::filesystem::path& path, const std::string& shape,
-                         const double* data, size_t count) {
-  std::string header = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
-  // magic (6) + version (2) + header length (2) + header + '\n' is padded to a multiple of 64.
-  const size_t unpadded = 10 + header.size() + 1;
-  header.append((64 - unpadded % 64) % 64, ' ');
-  header += '\n';
+void write_float64_array(const std::filesystem::path& path, const std::vector<size_t>& shape, const double* data,
+                         size_t count) {
   AtomicFile f(path, /*binary=*/true);
-  auto& out = f.stream();
-  out.write("\x93NUMPY\x01\x00", 8);
-  const uint16_t len = static_cast<uint16_t>(header.size());
-  const char lenbytes[2] = {static_cast<char>(len & 0xff), static_cast<char>(len >> 8)};
-  out.write(lenbytes, 2);
-  out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  out.write(reinterpret_cast<const char*>(data), static_cast<std::streamsize>(count * sizeof(double)));
+  const std::string bytes = npy_bytes("<f8", shape, data, count * sizeof(double));
+  f.stream().write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   f.commit();
 }
 
 }  // namespace
 
+std::string npy_bytes(const std::string& descr, const std::vector<size_t>& shape, const void* data, size_t nbytes) {
+  std::string shape_text = "(";
+  for (size_t d : shape) shape_text += std::to_string(d) + ", ";
+  if (shape.size() > 1) shape_text.resize(shape_text.size() - 2);  // (3,) for 1-D, (2, 3) for 2-D
+  if (shape.size() == 1) shape_text.pop_back();
+  shape_text += ")";
+  std::string header = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape_text + ", }";
+  // magic (6) + version (2) + header length (2) + header + '\n' is padded to a multiple of 64.
+  const size_t unpadded = 10 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header += '\n';
+  if (header.size() > 65535) throw Error("npy header too long (" + std::to_string(header.size()) + " bytes)");
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(header.size() & 0xff);
+  out += static_cast<char>(header.size() >> 8);
+  out += header;
+  out.append(static_cast<const char*>(data), nbytes);
+  return out;
+}
+
 void write_npy(const std::filesystem::path& path, const Eigen::MatrixXd& m) {
   Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor> rm = m;
-  write_float64_array(path, "(" + std::to_string(m.rows()) + ", " + std::to_string(m.cols()) + ")",
-                      rm.data(), rm.size());
+  write_float64_array(path, {static_cast<size_t>(m.rows()), static_cast<size_t>(m.cols())}, rm.data(),
+                      static_cast<size_t>(rm.size()));
 }
 
 void write_npy(const std::filesystem::path& path, const Eigen::VectorXd& v) {
-  write_float64_array(path, "(" + std::to_string(v.size()) + ",)", v.data(), v.size());
+  write_float64_array(path, {static_cast<size_t>(v.size())}, v.data(), static_cast<size_t>(v.size()));
 }
 
 Eigen::MatrixXd read_npy(const std::filesystem::path& path) {

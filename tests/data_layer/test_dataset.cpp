@@ -171,6 +171,28 @@ TEST(Dataset, SettingsDifferenceNamesTheSetting) {
   EXPECT_NE(settings_difference(a, b).find("basis functions of O"), std::string::npos);
 }
 
+// Schema 1 files (no origin attributes) still read, as datagen output; entries are unchanged.
+TEST(Dataset, ReadsSchemaVersion1Files) {
+  auto dir = test::scratch_dir("data_schema1");
+  const fs::path path = write_two_entries(dir);
+  {
+    H5::H5File f(path.string(), H5F_ACC_RDWR);
+    f.removeAttr("origin");
+    f.removeAttr("origin_details");
+    const int one = 1;
+    f.openAttribute("schema_version").write(H5::PredType::NATIVE_INT, &one);
+  }
+  DatasetReader r(path);
+  EXPECT_EQ(r.metadata().schema_version, 1);
+  EXPECT_EQ(r.metadata().origin, kOriginDatagen);
+  EXPECT_EQ(settings_difference(r.metadata(), water_metadata()), "");  // datagen may complete it
+  std::mt19937 rng(7);
+  expect_same_entry(r.read(0), synthetic_entry(3, true, 40, rng));
+  auto imported = water_metadata();
+  imported.origin = "import qh9";
+  EXPECT_NE(settings_difference(r.metadata(), imported).find("origin"), std::string::npos);
+}
+
 // The stored basis rebuilds the very BasisSet load_basis gives (also SP shells and the
 // auxiliary basis of density fitting).
 TEST(Dataset, StoredBasisRebuildsLoadBasis) {
