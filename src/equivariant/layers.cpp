@@ -1,5 +1,6 @@
 #include "equivariant/layers.hpp"
 
+#include <algorithm>
 #include <ATen/ATen.h>
 
 #include <cmath>
@@ -60,27 +61,68 @@ LinearImpl::LinearImpl(Irreps irreps_in, Irreps irreps_out, bool use_bias)
     if (scalar) nbias += e.mul;
   }
   if (nbias > 0) bias = register_parameter("bias", at::zeros({nbias}));
+
+  // Groups by irrep: W_ir [sum of input muls, sum of output muls] assembled from the blocks.
+  std::vector<int64_t> out_pos(out_.dim(), -1);
+  int64_t cat_offset = 0;
+  std::vector<Irrep> seen;
+  for (const auto& e : out_) {
+    if (std::find(seen.begin(), seen.end(), e.ir) != seen.end()) continue;
+    seen.push_back(e.ir);
+    Group g;
+    g.dim = e.ir.dim();
+    std::vector<int64_t> in_cols, in_start, out_start;
+    for (int i = 0; i < int(in_.size()); ++i) {
+      in_start.push_back(g.mul_in);
+      if (in_[i].ir != e.ir) continue;
+      for (int64_t c = 0; c < in_[i].dim(); ++c) in_cols.push_back(in_.slice(i).start + c);
+      g.mul_in += in_[i].mul;
+    }
+    for (int o = 0; o < int(out_.size()); ++o) {
+      out_start.push_back(g.mul_out);
+      if (out_[o].ir == e.ir) g.mul_out += out_[o].mul;
+    }
+    if (g.mul_in == 0 || g.mul_out == 0) continue;  // these outputs stay unreached (zero)
+    std::vector<int64_t> windex(g.mul_in * g.mul_out, 0);
+    for (const auto& b : blocks_) {
+      if (in_[b.in].ir != e.ir) continue;
+      const int mi = in_[b.in].mul, mo = out_[b.out].mul;
+      for (int u = 0; u < mi; ++u)
+        for (int v = 0; v < mo; ++v)
+          windex[(in_start[b.in] + u) * g.mul_out + out_start[b.out] + v] = b.offset + int64_t(u) * mo + v;
+    }
+    for (int o = 0; o < int(out_.size()); ++o) {
+      if (out_[o].ir != e.ir) continue;
+      for (int64_t c = 0; c < out_[o].dim(); ++c) out_pos[out_.slice(o).start + c] = cat_offset + out_start[o] * g.dim + c;
+    }
+    cat_offset += g.mul_out * g.dim;
+    g.in_cols = at::tensor(in_cols, at::kLong);
+    g.weight_index = at::tensor(windex, at::kLong);
+    groups_.push_back(std::move(g));
+  }
+  for (auto& p : out_pos)
+    if (p < 0) p = cat_offset + unreached_++;
+  out_index_ = at::tensor(out_pos, at::kLong);
+  std::vector<int64_t> bias_cols;
+  for (size_t o = 0; o < out_.size(); ++o)
+    if (bias_offset_[o] >= 0)
+      for (int u = 0; u < out_[o].mul; ++u) bias_cols.push_back(out_.slice(o).start + u);
+  bias_cols_ = at::tensor(bias_cols, at::kLong);
 }
 
 at::Tensor LinearImpl::forward(const at::Tensor& x) {
   const int64_t N = rows_of(x, in_.dim(), "Linear");
-  at::Tensor X = x.reshape({N, in_.dim()});
-  std::vector<double> fan_in(out_.size(), 0.0);
-  for (const auto& b : blocks_) fan_in[b.out] += in_[b.in].mul;
-  std::vector<at::Tensor> parts(out_.size());
-  for (const auto& b : blocks_) {
-    const int mi = in_[b.in].mul, mo = out_[b.out].mul, d = in_[b.in].ir.dim();
-    at::Tensor xi = X.narrow(1, in_.slice(b.in).start, int64_t(mi) * d).reshape({N, mi, d});
-    at::Tensor W = weight.narrow(0, b.offset, int64_t(mi) * mo).view({mi, mo}) /
-                   std::sqrt(fan_in[b.out]);
-    at::Tensor y = at::matmul(xi.transpose(1, 2), W).transpose(1, 2).reshape({N, int64_t(mo) * d});
-    parts[b.out] = parts[b.out].defined() ? parts[b.out] + y : y;
+  const at::Tensor X = x.reshape({N, in_.dim()});
+  std::vector<at::Tensor> parts;
+  for (const auto& g : groups_) {
+    const at::Tensor xi = X.index_select(1, g.in_cols).view({N, g.mul_in, g.dim});
+    const at::Tensor W = weight.index_select(0, g.weight_index).view({g.mul_in, g.mul_out}) /
+                         std::sqrt(static_cast<double>(g.mul_in));
+    parts.push_back(at::matmul(xi.transpose(1, 2), W).transpose(1, 2).reshape({N, g.mul_out * g.dim}));
   }
-  for (size_t o = 0; o < out_.size(); ++o) {
-    if (!parts[o].defined()) parts[o] = at::zeros({N, out_[o].dim()}, x.options());
-    if (bias_offset_[o] >= 0) parts[o] = parts[o] + bias.narrow(0, bias_offset_[o], out_[o].mul);
-  }
-  at::Tensor y = parts.empty() ? at::zeros({N, 0}, x.options()) : at::cat(parts, 1);
+  if (unreached_ > 0) parts.push_back(at::zeros({N, unreached_}, x.options()));
+  at::Tensor y = parts.empty() ? at::zeros({N, 0}, x.options()) : at::cat(parts, 1).index_select(1, out_index_);
+  if (bias.defined()) y = y.index_add(1, bias_cols_, bias.unsqueeze(0).expand({N, bias.size(0)}));
   return restore_shape(y, x, out_.dim());
 }
 

@@ -33,9 +33,20 @@ class LinearImpl : public torch::nn::Module {
     int in, out;
     int64_t offset;
   };
+  // All entries of one irrep mixed by one matrix product (few large ops instead of one per
+  // pair of entries: the op count, not flops, bounds small graphs).
+  struct Group {
+    int64_t dim = 0, mul_in = 0, mul_out = 0;
+    at::Tensor in_cols;       // columns of x, channel-major
+    at::Tensor weight_index;  // [mul_in * mul_out] positions in `weight`
+  };
   Irreps in_, out_;
   std::vector<Block> blocks_;
   std::vector<int64_t> bias_offset_;  // per output entry, -1 without bias
+  std::vector<Group> groups_;
+  at::Tensor out_index_;   // output column -> column of cat(group outputs, zeros)
+  int64_t unreached_ = 0;  // output components no input reaches
+  at::Tensor bias_cols_;   // output columns of the biases, in bias order
 };
 TORCH_MODULE(Linear);
 

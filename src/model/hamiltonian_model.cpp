@@ -195,6 +195,7 @@ void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGra
     fill(in_on_shift_, in_on_scale_, a, all.onsite_sap.index_select(0, rows), onsite_union_);
     const at::Tensor t = t_on.index_select(0, rows);
     fill(t_on_shift_, t_on_scale_, a, t, onsite_union_);
+    if (rows.numel() == 0) t_on_scale_[a].zero_();  // never seen: predict no correction
     const at::Tensor w = basis_.onsite_multiplicity[a];
     const at::Tensor r = t - t_on_shift_[a].to(at::kDouble);
     const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
@@ -206,6 +207,7 @@ void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGra
     fill(in_s_shift_, in_s_scale_, g, all.edge_overlap.index_select(0, rows), offsite_union_);
     const at::Tensor t = t_off.index_select(0, rows);
     fill(t_off_shift_, t_off_scale_, g, t, offsite_union_);
+    if (rows.numel() == 0) t_off_scale_[g].zero_();  // never seen: predict no correction
     const at::Tensor w = basis_.offsite_mask[g];
     const at::Tensor r = t - t_off_shift_[g].to(at::kDouble);
     const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;

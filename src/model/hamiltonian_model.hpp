@@ -7,7 +7,9 @@
 // F, or F - H_SAP ("delta"). Off-site outputs are symmetrised, F_ij = (B_ij + B_ji^T) / 2, so
 // the predicted matrix is exactly symmetric and atom permutations permute its blocks.
 // Per-group (element, element pair) normalisation of inputs and targets is fitted on the
-// training set and stored in buffers, so a checkpoint carries it.
+// training set and stored in buffers, so a checkpoint carries it. Elements or element pairs
+// absent from the training set get a zero output scale: a delta model then falls back to H_SAP
+// for those blocks instead of extrapolating (a full model predicts zero blocks).
 #include <torch/torch.h>
 
 #include <string>
