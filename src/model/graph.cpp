@@ -98,6 +98,9 @@ ModelBasis make_model_basis(const BasisLibrary& library, const std::string& name
       const auto& ia = b.offsite_index[a * n + c];
       const auto& ib = b.offsite_index[c * n + a];
       M.index_put_({ia.unsqueeze(1), ib.unsqueeze(0)}, T);
+      // One nonzero (+-1) per column inside the layout: the column sum is its sign.
+      b.transpose_index.push_back(M.abs().argmax(0));
+      b.transpose_sign.push_back(M.sum(0));
       b.transpose_map.push_back(M);
     }
   return b;

@@ -33,6 +33,9 @@ struct ModelBasis {
   // vector u(B) @ transpose_map[a * n + b] (a signed permutation).
   std::vector<at::Tensor> offsite_index;
   std::vector<at::Tensor> transpose_map;  // double [U_off, U_off]
+  // The same maps as gathers: u(B)[:, transpose_index[g]] * transpose_sign[g] = u(B) @ map[g].
+  std::vector<at::Tensor> transpose_index;  // int64 [U_off]
+  std::vector<at::Tensor> transpose_sign;   // double [U_off], 0 outside the target layout
   // Mask of the layout in the union (1 inside the layout, 0 elsewhere), per group.
   at::Tensor onsite_mask;   // double [n, U_on]
   at::Tensor offsite_mask;  // double [n * n, U_off]

@@ -190,28 +190,30 @@ void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGra
     scale[g].copy_(c);
   };
   at::Tensor on_w = basis_.onsite_multiplicity.clone(), off_w = basis_.offsite_mask.clone();
+  // Target statistics of group g; the loss weights (block-element multiplicities) are divided
+  // by the group's target variance for per-pair losses.
+  auto fit_target = [&](at::Tensor& shift, at::Tensor& scale, at::Tensor& weights, int g, const at::Tensor& t,
+                        const Irreps& ir) {
+    fill(shift, scale, g, t, ir);
+    if (t.size(0) == 0) {
+      scale[g].zero_();  // never seen: predict no correction
+      return;
+    }
+    const at::Tensor w = weights[g];
+    const double var = ((t - shift[g].to(at::kDouble)).pow(2) * w).sum().item<double>() /
+                       (w.sum().item<double>() * t.size(0));
+    if (per_pair_loss && var > 1e-20) weights[g] /= var;
+  };
   for (int a = 0; a < nel; ++a) {
     const at::Tensor rows = (all.element == a).nonzero().squeeze(1);
     fill(in_on_shift_, in_on_scale_, a, all.onsite_sap.index_select(0, rows), onsite_union_);
-    const at::Tensor t = t_on.index_select(0, rows);
-    fill(t_on_shift_, t_on_scale_, a, t, onsite_union_);
-    if (rows.numel() == 0) t_on_scale_[a].zero_();  // never seen: predict no correction
-    const at::Tensor w = basis_.onsite_multiplicity[a];
-    const at::Tensor r = t - t_on_shift_[a].to(at::kDouble);
-    const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
-    if (per_pair_loss) on_w[a] /= var > 1e-20 ? var : 1.0;
+    fit_target(t_on_shift_, t_on_scale_, on_w, a, t_on.index_select(0, rows), onsite_union_);
   }
   for (int g = 0; g < nel * nel; ++g) {
     const at::Tensor rows = (pair == g).nonzero().squeeze(1);
     fill(in_sap_shift_, in_sap_scale_, g, all.edge_sap.index_select(0, rows), offsite_union_);
     fill(in_s_shift_, in_s_scale_, g, all.edge_overlap.index_select(0, rows), offsite_union_);
-    const at::Tensor t = t_off.index_select(0, rows);
-    fill(t_off_shift_, t_off_scale_, g, t, offsite_union_);
-    if (rows.numel() == 0) t_off_scale_[g].zero_();  // never seen: predict no correction
-    const at::Tensor w = basis_.offsite_mask[g];
-    const at::Tensor r = t - t_off_shift_[g].to(at::kDouble);
-    const double var = rows.numel() ? (r.pow(2) * w).sum().item<double>() / (w.sum().item<double>() * rows.numel()) : 1.0;
-    if (per_pair_loss) off_w[g] /= var > 1e-20 ? var : 1.0;
+    fit_target(t_off_shift_, t_off_scale_, off_w, g, t_off.index_select(0, rows), offsite_union_);
   }
   on_weight_.copy_(on_w);
   off_weight_.copy_(off_w);
@@ -226,8 +228,10 @@ at::Tensor HamiltonianModelImpl::symmetrize(const at::Tensor& off, const at::Ten
     for (int b = 0; b < nel; ++b) {
       const at::Tensor idx = (group == a * nel + b).nonzero().squeeze(1);
       if (idx.numel() == 0) continue;
+      const int gt = b * nel + a;  // the reverse edges' group; its map gives B^T in group (a, b)
       const at::Tensor other = off.index_select(0, reverse.index_select(0, idx))
-                                   .matmul(basis_.transpose_map[b * nel + a].to(off.scalar_type()));
+                                   .index_select(1, basis_.transpose_index[gt]) *
+                               basis_.transpose_sign[gt].to(off.scalar_type());
       out = out.index_copy(0, idx, 0.5 * (off.index_select(0, idx) + other));
     }
   return out;

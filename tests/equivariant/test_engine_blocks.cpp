@@ -11,6 +11,7 @@
 #include "equivariant/testing.hpp"
 #include "basis/basis_library.hpp"
 #include "scf/driver.hpp"
+#include "support/ao_rotation.hpp"
 #include "support/molecules.hpp"
 #include "support/scf_check.hpp"
 
@@ -44,19 +45,6 @@ std::vector<int> shell_ls(const BasisSet& basis, int atom) {
   return ls;
 }
 
-// The AO representation of "rotate by R, then invert if asked": block diagonal over shells.
-Eigen::MatrixXd ao_representation(const BasisSet& basis, const torch::Tensor& R, bool inversion) {
-  const auto D = eq::wigner_D(basis.max_l, R);
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(basis.nbf, basis.nbf);
-  for (size_t s = 0; s < basis.shells.size(); ++s) {
-    const int l = basis.shells[s].l, o = basis.shell_offset[s];
-    const double parity = (inversion && l % 2 == 1) ? -1.0 : 1.0;
-    for (int i = 0; i <= 2 * l; ++i)
-      for (int j = 0; j <= 2 * l; ++j) out(o + i, o + j) = parity * D[l][i][j].item<double>();
-  }
-  return out;
-}
-
 void check_molecule(const std::string& name, const std::string& method, bool inversion) {
   const Molecule mol = test::molecule_from_xyz_lines(test::reference_molecule(name).xyz);
   const torch::Tensor R = eq::testing::random_rotation(1, torch::kFloat64, 11)[0];
@@ -69,7 +57,7 @@ void check_molecule(const std::string& name, const std::string& method, bool inv
   const BasisSet basis = load_basis(mol, "def2-svp");
   const Eigen::MatrixXd F = converged_fock(mol, method);
   const Eigen::MatrixXd F_moved = converged_fock(moved, method);
-  const Eigen::MatrixXd D = ao_representation(basis, R, inversion);
+  const Eigen::MatrixXd D = test::ao_representation(basis, R, inversion);
 
   // Whole matrix, i.e. every shell-pair block at once.
   EXPECT_LT((D * F * D.transpose() - F_moved).cwiseAbs().maxCoeff(), 1e-8) << name;

@@ -13,6 +13,7 @@
 #include "equivariant/testing.hpp"
 #include "model/hamiltonian_model.hpp"
 #include "scf/driver.hpp"
+#include "support/ao_rotation.hpp"
 #include "support/molecules.hpp"
 
 using namespace hamlet;
@@ -72,16 +73,7 @@ Eigen::MatrixXd predict(model::HamiltonianModel& m, const Inputs& in) {
 
 // AO representation of "rotate by R, then invert if asked" for the molecule's basis.
 Eigen::MatrixXd ao_representation(const Molecule& mol, const torch::Tensor& R, bool inversion) {
-  const BasisSet basis = load_basis(mol, "def2-svp");
-  const auto D = eq::wigner_D(basis.max_l, R);
-  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(basis.nbf, basis.nbf);
-  for (size_t s = 0; s < basis.shells.size(); ++s) {
-    const int l = basis.shells[s].l, o = basis.shell_offset[s];
-    const double parity = (inversion && l % 2 == 1) ? -1.0 : 1.0;
-    for (int i = 0; i <= 2 * l; ++i)
-      for (int j = 0; j <= 2 * l; ++j) out(o + i, o + j) = parity * D[l][i][j].item<double>();
-  }
-  return out;
+  return test::ao_representation(load_basis(mol, "def2-svp"), R, inversion);
 }
 
 // Inputs of the transformed molecule, with matrices transformed exactly (D M D^T), so that the
@@ -124,6 +116,11 @@ TEST(ModelGraph, TransposeMapsAreSignedPermutations) {
     EXPECT_TRUE(at::all(M.abs().sum(0) <= 1).item<bool>());  // at most one entry per column
     EXPECT_TRUE(at::all((M == 0) | (M == 1) | (M == -1)).item<bool>());
   }
+  // The gather form used in the forward pass equals the dense map.
+  const auto u = at::randn({3, basis.transpose_map[0].size(0)}, at::kDouble);
+  for (size_t g = 0; g < basis.transpose_map.size(); ++g)
+    EXPECT_TRUE(at::allclose(u.index_select(1, basis.transpose_index[g]) * basis.transpose_sign[g],
+                             u.matmul(basis.transpose_map[g])));
   // (B^T)^T = B: the map of (a, b) followed by that of (b, a) is the identity on the layout.
   const int n = basis.n_elements();
   for (int a = 0; a < n; ++a)
