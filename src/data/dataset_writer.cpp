@@ -119,14 +119,14 @@ void write_entry(H5::Group& entries, const Entry& e) {
   }
 }
 
+}  // namespace
+
 std::filesystem::path temp_name(const std::filesystem::path& path) {
   static std::atomic<int> counter{0};
   auto tmp = path;
   tmp += fmt::format(".tmp.{}.{}", ::getpid(), counter++);
   return tmp;
 }
-
-}  // namespace
 
 std::string entry_name(std::int64_t index) { return fmt::format("{:08d}", index); }
 

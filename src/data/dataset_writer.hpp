@@ -47,6 +47,9 @@ void write_file_durably(const std::filesystem::path& path, const std::string& by
 // Group name of an entry below /entries: the index zero-padded to 8 digits ("00000123").
 std::string entry_name(std::int64_t index);
 
+// A temporary name next to `path`, unique per process and call ("<path>.tmp.<pid>.<n>").
+std::filesystem::path temp_name(const std::filesystem::path& path);
+
 // fsync `from`, rename it to `to`, fsync the directory: after return the rename survives a crash.
 void durable_rename(const std::filesystem::path& from, const std::filesystem::path& to);
 

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "core/error.hpp"
+#include "data/dataset_writer.hpp"
 #include "data/hdf5_io.hpp"
 #include "data/progress.hpp"
 #include "hamlet/version.hpp"
@@ -95,8 +96,7 @@ std::vector<Prediction> predict_structures(const std::filesystem::path& model_pa
 void write_predictions(const std::filesystem::path& path, const std::filesystem::path& model_path,
                        const std::vector<Prediction>& predictions) {
   namespace d = hamlet::data::detail;
-  const std::filesystem::path tmp = path.string() + ".tmp";
-  std::filesystem::remove(tmp);
+  const std::filesystem::path tmp = data::temp_name(path);
   try {
     d::guarded(path, "cannot write predictions", [&] {
       H5::H5File file(tmp.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, d::file_access());
@@ -109,9 +109,7 @@ void write_predictions(const std::filesystem::path& path, const std::filesystem:
       H5::Group all = file.createGroup("structures");
       for (size_t k = 0; k < predictions.size(); ++k) {
         const auto& p = predictions[k];
-        char name[16];
-        std::snprintf(name, sizeof name, "%08zu", k);
-        H5::Group g = all.createGroup(name);
+        H5::Group g = all.createGroup(data::entry_name(static_cast<std::int64_t>(k)));
         d::write_attr(g, "source", p.molecule.source);
         std::vector<int> Z;
         Eigen::MatrixXd pos(p.molecule.natoms(), 3);
@@ -131,9 +129,10 @@ void write_predictions(const std::filesystem::path& path, const std::filesystem:
         d::write_vector(g, "dipole", p.solution.dipole);
       }
     });
-    std::filesystem::rename(tmp, path);
+    data::durable_rename(tmp, path);
   } catch (...) {
-    std::filesystem::remove(tmp);
+    std::error_code ec;
+    std::filesystem::remove(tmp, ec);
     throw;
   }
 }
