@@ -80,6 +80,15 @@ nlohmann::json summary_json(const scf::ScfRun& run, const ScfArgs& args, const E
   j["lumo"] = lumo < 1e300 ? nlohmann::json(lumo) : nlohmann::json(nullptr);
   j["dipole_au"] = {dipole.x(), dipole.y(), dipole.z()};
   j["dipole_debye"] = dipole.norm() * units::kAuDipoleInDebye;
+  // Quadrupole about the input coordinate origin (origin-dependent for polar molecules).
+  const Eigen::Matrix3d Q = scf::quadrupole_moment(run.molecule, run.basis, r.total_density());
+  const Eigen::Matrix3d theta = scf::traceless_quadrupole(Q);
+  const auto rows = [](const Eigen::Matrix3d& m) {
+    return nlohmann::json::array({{m(0, 0), m(0, 1), m(0, 2)}, {m(1, 0), m(1, 1), m(1, 2)}, {m(2, 0), m(2, 1), m(2, 2)}});
+  };
+  j["quadrupole_au"] = rows(Q);
+  j["quadrupole_traceless_au"] = rows(theta);
+  j["quadrupole_origin_bohr"] = {0.0, 0.0, 0.0};
   j["mulliken_charges"] = to_vector(charges);
   j["timings"] = run.timings;
   j["threads"] = omp_get_max_threads();
@@ -97,6 +106,7 @@ void save_matrices(const std::filesystem::path& dir, const scf::ScfRun& run) {
   io::write_npy(dir / "S.npy", run.S);
   io::write_npy(dir / "T.npy", run.T);
   io::write_npy(dir / "H_core.npy", run.H_core);
+  if (run.H_sap.size()) io::write_npy(dir / "H_sap.npy", run.H_sap);  // with --guess sap
   io::write_npy(dir / "D.npy", r.total_density());
   const char* spin[2] = {"alpha", "beta"};
   for (size_t s = 0; s < r.fock.size(); ++s) {

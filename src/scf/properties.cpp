@@ -13,6 +13,27 @@ Eigen::Vector3d dipole_moment(const Molecule& mol, const BasisSet& basis,
   return mu;
 }
 
+Eigen::Matrix3d quadrupole_moment(const Molecule& mol, const BasisSet& basis,
+                                  const Eigen::MatrixXd& total_density, const Eigen::Vector3d& origin) {
+  const auto ints = integrals::second_moment(basis, origin);  // xx, xy, xz, yy, yz, zz
+  constexpr int kRow[6] = {0, 0, 0, 1, 1, 2}, kCol[6] = {0, 1, 2, 1, 2, 2};
+  Eigen::Matrix3d Q = Eigen::Matrix3d::Zero();
+  for (const auto& a : mol.atoms) {
+    const Eigen::Vector3d x = a.position - origin;
+    Q += a.Z * x * x.transpose();
+  }
+  for (int k = 0; k < 6; ++k) {
+    const double electronic = total_density.cwiseProduct(ints[k]).sum();
+    Q(kRow[k], kCol[k]) -= electronic;
+    if (kRow[k] != kCol[k]) Q(kCol[k], kRow[k]) -= electronic;
+  }
+  return Q;
+}
+
+Eigen::Matrix3d traceless_quadrupole(const Eigen::Matrix3d& Q) {
+  return 0.5 * (3.0 * Q - Q.trace() * Eigen::Matrix3d::Identity());
+}
+
 Eigen::VectorXd mulliken_charges(const Molecule& mol, const BasisSet& basis,
                                  const Eigen::MatrixXd& total_density, const Eigen::MatrixXd& S) {
   Eigen::VectorXd ds = (total_density * S).diagonal();

@@ -38,8 +38,14 @@ TEST(CliScf, WritesJsonMatricesAndMolden) {
   EXPECT_EQ(j["orbital_energies"].size(), 24u);
   EXPECT_LT(j["homo"].get<double>(), j["lumo"].get<double>());
   EXPECT_EQ(j["dipole_au"].size(), 3u);
+  // Psi4 1.3.2 oeprop QUADRUPOLE, same water (tests/scf/test_hf_psi4.cpp): XX -5.235088303,
+  // YY -3.094957374 e a0^2 about the origin, 1e-5.
+  EXPECT_NEAR(j["quadrupole_au"][0][0].get<double>(), -5.235088303, 1e-5);
+  EXPECT_NEAR(j["quadrupole_au"][1][1].get<double>(), -3.094957374, 1e-5);
+  EXPECT_NEAR(j["quadrupole_traceless_au"][0][0].get<double>() + j["quadrupole_traceless_au"][1][1].get<double>() +
+                  j["quadrupole_traceless_au"][2][2].get<double>(), 0.0, 1e-10);
   for (auto key : {"iterations", "timings", "energy_components", "mulliken_charges"}) EXPECT_TRUE(j.contains(key)) << key;
-  for (auto f : {"S.npy", "T.npy", "H_core.npy", "F.npy", "D.npy", "C.npy", "orbital_energies.npy"})
+  for (auto f : {"S.npy", "T.npy", "H_core.npy", "H_sap.npy", "F.npy", "D.npy", "C.npy", "orbital_energies.npy"})
     EXPECT_TRUE(fs::exists(c.dir / "m" / f)) << f;
   EXPECT_TRUE(fs::exists(c.dir / "w.molden"));
   for (const auto& e : fs::directory_iterator(c.dir)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
