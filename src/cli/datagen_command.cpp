@@ -59,6 +59,10 @@ Runner add_datagen_command(CLI::App& app) {
   cmd->add_option("--guess", o.settings.guess, "initial guess: sap or core")->capture_default_str();
   cmd->add_flag("--unrestricted", o.settings.force_unrestricted, "UHF/UKS even for singlets");
   cmd->add_option("--grid", o.settings.grid_level, "DFT grid level")->capture_default_str();
+  cmd->add_option("--start-grid", o.settings.start_grid_level,
+                  "DFT: grid level of the first iterations (until |[F,D]| < 1e-2) when --grid is at "
+                  "least 2 above it; -1: the final grid throughout")
+      ->capture_default_str();
   cmd->add_option("--jobs", o.jobs, "structures computed in parallel (threads are split among them)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

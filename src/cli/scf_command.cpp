@@ -196,6 +196,10 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--multiplicity", args->multiplicity, "spin multiplicity 2S+1")->check(CLI::PositiveNumber);
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");
   cmd->add_option("--grid", args->settings.grid_level, "DFT grid level")->capture_default_str();
+  cmd->add_option("--start-grid", args->settings.start_grid_level,
+                  "DFT: grid level of the first iterations (until |[F,D]| < 1e-2) when --grid is at "
+                  "least 2 above it; -1: the final grid throughout")
+      ->capture_default_str();
   cmd->add_option("--threads", args->threads, "threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_option("--max-iter", args->settings.convergence.max_iterations, "maximum SCF iterations")
       ->capture_default_str()

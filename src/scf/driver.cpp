@@ -59,10 +59,16 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
     grid = grid::build_molecular_grid(molecule, grid_options);
     run.timings["grid"] = since(t0);
   }
-  std::unique_ptr<XcTerm> xc;
+  std::unique_ptr<XcTerm> xc, xc_start;
   if (method != "hf") {
     t0 = Clock::now();
     xc = make_xc_term(settings.method, molecule, run.basis, grid);
+    if (settings.start_grid_level >= 0 && settings.start_grid_level < settings.grid_level - 1) {
+      grid::GridOptions start_options;
+      start_options.level = settings.start_grid_level;
+      xc_start = make_xc_term(settings.method, molecule, run.basis,
+                              grid::build_molecular_grid(molecule, start_options));
+    }
     run.timings["xc_setup"] = since(t0);
   }
 
@@ -74,6 +80,7 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   problem.H_core = run.H_core;
   problem.jk = jk.get();
   problem.xc = xc.get();
+  problem.xc_start = xc_start.get();
   const int n = molecule.electron_count();
   const int unpaired = molecule.multiplicity - 1;
   problem.nalpha = (n + unpaired) / 2;

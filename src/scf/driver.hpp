@@ -17,6 +17,9 @@ struct ScfSettings {
   std::string guess = "sap";        // "sap" (superposition of atomic potentials) or "core"
   const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
   int grid_level = 2;               // grid::grid_level_spec; 3 matches Psi4's (99, 590) grid
+  // DFT: the first iterations (commutator > 1e-2) on grid level 0 when grid_level >= 2; the
+  // converged result is on grid_level either way. -1 disables.
+  int start_grid_level = 0;
   bool force_unrestricted = false;  // UHF/UKS even for singlets
   ConvergenceOptions convergence;
 };

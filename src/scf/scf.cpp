@@ -82,6 +82,8 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
   double level_shift = opt.level_shift;
   double e_old = 0.0;
   int rising = 0;
+  // Cheap first iterations on the start grid (see ScfProblem::xc_start).
+  bool on_start_grid = p.xc && p.xc_start;
   std::vector<Eigen::MatrixXd> J, K, Vxc, F(nspin), D(nspin);
   for (int iter = 1; iter <= opt.max_iterations; ++iter) {
     const auto t_iter = Clock::now();
@@ -93,7 +95,7 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
     double e_xc = 0.0;
     if (p.xc) {
       t0 = Clock::now();
-      e_xc = p.xc->compute(D, Vxc);
+      e_xc = (on_start_grid ? p.xc_start : p.xc)->compute(D, Vxc);
       r.seconds_xc += seconds_since(t0);
     }
     EnergyComponents ec;
@@ -124,7 +126,8 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
     r.energy = energy;
     r.components = ec;
     r.iterations = iter;
-    if (iter > 1 && std::abs(de) < opt.energy_tolerance && commutator < opt.commutator_tolerance)
+    if (iter > 1 && !on_start_grid && std::abs(de) < opt.energy_tolerance &&
+        commutator < opt.commutator_tolerance)
       r.converged = true;
 
     // Fallback for oscillating or rising iterations: shift the virtual levels.
@@ -152,6 +155,10 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
         dens[s] = std::move(next);
       }
     }
+    // The next Fock build is on the final grid. The start grid's Fock matrices stay in the
+    // DIIS subspace: their grid error (~1e-5 Eh) is far below the commutator at the switch, and
+    // a restart would cost ~3 iterations (measured on a 19-atom QM9 molecule).
+    if (on_start_grid && commutator < p.xc_start_until) on_start_grid = false;
     IterationRecord rec{iter, energy, de, commutator, seconds_since(t_iter)};
     r.history.push_back(rec);
     if (on_iteration) on_iteration(rec);

@@ -73,6 +73,11 @@ struct ScfProblem {
   Eigen::MatrixXd S, T, H_core;
   integrals::JKBuilder* jk = nullptr;
   XcTerm* xc = nullptr;  // nullptr: Hartree–Fock
+  // Optional XC term on a coarser grid for the first iterations, used while the commutator is
+  // above xc_start_until: far from convergence the grid error is irrelevant and a 5x smaller
+  // grid makes those iterations cheap. The final iterations (and the result) use `xc`.
+  XcTerm* xc_start = nullptr;
+  double xc_start_until = 1e-2;
   bool restricted = true;
   int nalpha = 0, nbeta = 0;
 };

@@ -61,3 +61,27 @@ TEST(B3lypFock, MatchesPsi4Matrices) {
     EXPECT_LT((F - Fref).cwiseAbs().maxCoeff(), 1e-6) << name;
   }
 }
+
+// The first iterations on the coarse start grid change the path, not the result: the converged
+// energy, orbital energies and Fock matrix equal those of a run on the final grid throughout
+// (to the convergence level, 1e-9 Eh / 1e-7 Eh), and the last iterations ran on the final grid.
+TEST(B3lypStartGrid, SameResultAsFinalGridThroughout) {
+  const Molecule mol = test::molecule_from_xyz_lines(test::reference_molecule("formaldehyde").xyz);
+  scf::ScfSettings s;
+  s.method = "b3lyp";
+  s.density_fitting = true;
+  s.grid_level = 2;
+  s.convergence.energy_tolerance = 1e-11;
+  s.convergence.commutator_tolerance = 1e-9;
+  s.start_grid_level = -1;
+  const auto reference = scf::run_scf(mol, s);
+  s.start_grid_level = 0;
+  const auto with_start = scf::run_scf(mol, s);
+  ASSERT_TRUE(reference.result.converged);
+  ASSERT_TRUE(with_start.result.converged);
+  EXPECT_NEAR(with_start.result.energy, reference.result.energy, 1e-9);
+  EXPECT_LT((with_start.result.orbital_energies[0] - reference.result.orbital_energies[0]).cwiseAbs().maxCoeff(), 1e-7);
+  EXPECT_LT((with_start.result.fock[0] - reference.result.fock[0]).cwiseAbs().maxCoeff(), 1e-7);
+  // The start grid was used: the first iteration's energy differs by its grid error.
+  EXPECT_GT(std::abs(with_start.result.history[0].energy - reference.result.history[0].energy), 1e-7);
+}
