@@ -313,8 +313,11 @@ at::Tensor HamiltonianModelImpl::loss(const ModelOutput& out, const GraphBatch& 
 Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
                                const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap) {
   Eigen::MatrixXd F = assemble_matrix(model.basis(), graph, onsite.detach(), offsite.detach(), Eigen::MatrixXd());
-  if (model.config().delta()) F += 0.5 * (H_sap + H_sap.transpose());  // exactly symmetric
-  return F;
+  if (model.config().delta()) F += H_sap;
+  // The blocks of (i, j) and (j, i) are transposes in the irreps, but the irreps -> block
+  // products may round differently (optimised BLAS kernels order sums by position): average
+  // to make F exactly symmetric (fl(a + b) = fl(b + a)); the change is at the rounding level.
+  return 0.5 * (F + F.transpose());
 }
 
 }  // namespace hamlet::model
