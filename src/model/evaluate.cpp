@@ -54,6 +54,11 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                                         m.provenance.basis.name);
 
   Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, it_ml, it_sap, t_pred, t_scf;
+  // Atom pairs beyond the model's cutoff: their blocks are not predicted (delta models keep H_SAP
+  // there, full models zero); how large the reference F is there, and the error it leaves.
+  Mean beyond_error;
+  double beyond_max_ref = 0.0, beyond_pairs = 0.0, all_pairs = 0.0;
+  const double cutoff = m.model->config().cutoff;
   std::map<std::string, Mean> by_pair;
   std::vector<double> ref_elements, pred_elements, ref_eps, pred_eps;
   data::Progress progress(positions.size(), 0, o.progress);
@@ -76,6 +81,16 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
       for (int b = 0; b < e.natoms(); ++b) {
         const auto blk = (F - F_ref).block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs();
         (a == b ? h_on : h_off).add(blk.sum(), blk.size());
+        if (a != b) {
+          all_pairs += 1;
+          if ((mol.atoms[a].position - mol.atoms[b].position).norm() > cutoff) {
+            beyond_pairs += 1;
+            beyond_error.add(blk.sum(), blk.size());
+            beyond_max_ref = std::max(
+                beyond_max_ref,
+                F_ref.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs().maxCoeff());
+          }
+        }
         by_pair[pair_name(e.atomic_numbers[a], e.atomic_numbers[b], a == b)].add(blk.sum(), blk.size());
       }
     h_all.add((F - F_ref).cwiseAbs().sum(), F.size());
@@ -146,6 +161,10 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   nlohmann::json pairs = nlohmann::json::object();
   for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
   r["by_element_pair"] = pairs;
+  r["beyond_cutoff"] = {{"cutoff_bohr", cutoff},
+                        {"pair_fraction", all_pairs > 0 ? beyond_pairs / all_pairs : 0.0},
+                        {"max_abs_reference_ueh", 1e6 * beyond_max_ref},
+                        {"h_mae_ueh", beyond_error.n > 0 ? 1e6 * beyond_error.value() : 0.0}};
   // NaN is not JSON: report missing values (e.g. no SCF comparison) as null.
   for (auto& [key, value] : r.items())
     if (value.is_number_float() && !std::isfinite(value.get<double>())) value = nullptr;

@@ -14,6 +14,9 @@
 //   predict_seconds      S, H_SAP from the geometry plus the network, per structure;
 //   scf_seconds          the SCF from the SAP guess, per structure (same structures, threads);
 //   by_element_pair      h_mae_ueh per element pair ("C-H", on-site as "C-C (on-site)").
+//   beyond_cutoff        atom pairs farther apart than the model's cutoff (not predicted):
+//                        pair_fraction, max_abs_reference_ueh (largest |F_ref| element there),
+//                        h_mae_ueh (the error left there).
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>

@@ -151,6 +151,9 @@ TEST_F(Training, PredictAndEvaluate) {
                           "scf_iterations_ml", "scf_iterations_sap", "predict_seconds", "scf_seconds",
                           "by_element_pair"})
     EXPECT_TRUE(report.contains(key) && !report[key].is_null()) << key;
+  EXPECT_GE(report["beyond_cutoff"]["pair_fraction"].get<double>(), 0.0);
+  EXPECT_LE(report["beyond_cutoff"]["pair_fraction"].get<double>(), 1.0);
+  EXPECT_GE(report["beyond_cutoff"]["max_abs_reference_ueh"].get<double>(), 0.0);
   EXPECT_GT(report["cosine_similarity"].get<double>(), 0.0);
   EXPECT_LE(report["cosine_similarity"].get<double>(), 1.0 + 1e-12);
   EXPECT_TRUE(fs::exists(dir_ / "plots" / "parity_fock.png"));
