@@ -166,6 +166,9 @@ Runner add_eval_command(CLI::App& app) {
   cmd->add_option("--json", a->json, "write the report (keys in src/model/evaluate.hpp)");
   cmd->add_option("--split", a->options.split, "split.json of a training run (default: every converged entry)");
   cmd->add_option("--subset", a->options.subset, "with --split: train, validation or test")->capture_default_str();
+  cmd->add_option("--overlap-filter", a->options.overlap_filter,
+                  "override the model's overlap filter (model.overlap_filter; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--scf", a->options.scf_structures, "structures for the SCF-iteration comparison")
       ->capture_default_str();
   cmd->add_option("--plots", a->options.plots_dir, "folder for parity plots (PNG)");

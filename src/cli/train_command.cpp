@@ -30,6 +30,7 @@ model::TrainOptions train_options_from_config(const train::Config& c) {
   o.model.layers = c.get<int>("model.layers");
   o.model.radial_basis = c.get<int>("model.radial_basis");
   o.model.radial_hidden = c.get<int>("model.radial_hidden");
+  o.model.overlap_filter = c.get<double>("model.overlap_filter");
   o.float64 = c.get<std::string>("model.dtype") == "float64";
   o.optimizer = c.get<std::string>("optim.name");
   o.lr = c.get<double>("optim.lr");

@@ -41,7 +41,8 @@ TrainingState state_from_json(const nlohmann::json& j) {
 nlohmann::json model_config_to_json(const ModelConfig& c) {
   return {{"type", c.type},           {"target", c.target},         {"cutoff_bohr", c.cutoff},
           {"hidden_irreps", c.hidden_irreps}, {"pair_irreps", c.pair_irreps}, {"lmax", c.lmax},
-          {"layers", c.layers},       {"radial_basis", c.radial_basis}, {"radial_hidden", c.radial_hidden}};
+          {"layers", c.layers},       {"radial_basis", c.radial_basis}, {"radial_hidden", c.radial_hidden},
+          {"overlap_filter", c.overlap_filter}};
 }
 
 ModelConfig model_config_from_json(const nlohmann::json& j) {
@@ -55,6 +56,7 @@ ModelConfig model_config_from_json(const nlohmann::json& j) {
   c.layers = j.at("layers");
   c.radial_basis = j.at("radial_basis");
   c.radial_hidden = j.at("radial_hidden");
+  c.overlap_filter = j.value("overlap_filter", 0.0);  // checkpoints before the filter: none
   return c;
 }
 

@@ -37,6 +37,7 @@ std::string pair_name(int za, int zb, bool onsite) {
 
 nlohmann::json evaluate_model(const EvalOptions& o) {
   LoadedModel m = load_checkpoint(o.model);
+  if (o.overlap_filter >= 0.0) m.model->set_overlap_filter(o.overlap_filter);
   data::DatasetReader reader(o.data);
   std::vector<size_t> positions;
   if (o.split.empty()) {
@@ -74,7 +75,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     {
       torch::NoGradGuard no_grad;
       const ModelOutput out = m.model->forward(collate({&labelled[0].graph}));
-      F = predicted_fock(*m.model, labelled[0].graph, out.onsite, out.offsite, e.H_sap);
+      F = predicted_fock(*m.model, labelled[0].graph, out.onsite, out.offsite, e.H_sap, e.S);
     }
     const auto& ao = labelled[0].graph.ao_begin;
     for (int a = 0; a < e.natoms(); ++a)
@@ -143,6 +144,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                       {"data", o.data.string()},
                       {"subset", o.split.empty() ? "all" : o.subset},
                       {"structures", positions.size()},
+                      {"overlap_filter", m.model->config().overlap_filter},
                       {"h_mae_ueh", 1e6 * h_all.value()},
                       {"h_mae_onsite_ueh", 1e6 * h_on.value()},
                       {"h_mae_offsite_ueh", 1e6 * h_off.value()},

@@ -30,6 +30,7 @@ struct EvalOptions {
   int scf_structures = 10;          // structures for the SCF-iteration comparison (0: none)
   std::filesystem::path plots_dir;  // parity PNGs (empty: none)
   bool progress = true;
+  double overlap_filter = -1.0;     // >= 0 overrides the model's ModelConfig::overlap_filter
 };
 
 nlohmann::json evaluate_model(const EvalOptions& options);

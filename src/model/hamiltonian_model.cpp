@@ -1,5 +1,6 @@
 #include "model/hamiltonian_model.hpp"
 
+#include <Eigen/Eigenvalues>
 #include <cmath>
 
 #include "core/error.hpp"
@@ -311,13 +312,31 @@ at::Tensor HamiltonianModelImpl::loss(const ModelOutput& out, const GraphBatch& 
 }
 
 Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
-                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap) {
+                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap,
+                               const Eigen::MatrixXd& S) {
   Eigen::MatrixXd F = assemble_matrix(model.basis(), graph, onsite.detach(), offsite.detach(), Eigen::MatrixXd());
   if (model.config().delta()) F += H_sap;
   // The blocks of (i, j) and (j, i) are transposes in the irreps, but the irreps -> block
   // products may round differently (optimised BLAS kernels order sums by position): average
   // to make F exactly symmetric (fl(a + b) = fl(b + a)); the change is at the rounding level.
-  return 0.5 * (F + F.transpose());
+  F = (0.5 * (F + F.transpose())).eval();  // eval: no aliasing with the transpose
+  const double tau = model.config().overlap_filter;
+  if (tau <= 0.0 || !model.config().delta()) return F;  // full targets have no baseline to keep
+  if (S.rows() != F.rows() || S.cols() != F.cols() || H_sap.rows() != F.rows())
+    throw Error("predicted_fock: the overlap filter needs S and H_SAP of the molecule");
+  // Keep the network's correction only where the basis is well conditioned: along overlap
+  // eigenvectors with s < tau an error e in F moves orbital energies by ~e / s.
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);
+  std::vector<int> kept;
+  for (int i = 0; i < es.eigenvalues().size(); ++i)
+    if (es.eigenvalues()(i) >= tau) kept.push_back(i);
+  if (static_cast<int>(kept.size()) == S.rows()) return F;
+  const Eigen::MatrixXd U = es.eigenvectors()(Eigen::all, kept);
+  const Eigen::MatrixXd H = 0.5 * (H_sap + H_sap.transpose());
+  const Eigen::MatrixXd C = U.transpose() * (F - H) * U;
+  Eigen::MatrixXd out = U * C * U.transpose();
+  out = (0.5 * (out + out.transpose())).eval();
+  return H + out;
 }
 
 }  // namespace hamlet::model

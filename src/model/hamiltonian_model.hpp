@@ -48,6 +48,8 @@ class HamiltonianModelImpl : public torch::nn::Module {
   at::Tensor offsite_target(const GraphBatch& batch) const;
 
   const ModelConfig& config() const { return config_; }
+  // A post-processing setting (not a weight): evaluation may try another value.
+  void set_overlap_filter(double tau) { config_.overlap_filter = tau; }
   const ModelBasis& basis() const { return basis_; }
   at::ScalarType dtype() const;
 
@@ -86,8 +88,10 @@ TORCH_MODULE(HamiltonianModel);
 
 // The predicted F of one molecule from its rows of a model output (on-site [n, U_on], off-site
 // [E, U_off]): H_SAP plus the predicted difference for "delta" models (H_SAP alone for pairs
-// beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models.
+// beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models; then
+// the overlap filter (ModelConfig::overlap_filter) with the molecule's overlap matrix S.
 Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
-                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap);
+                               const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap,
+                               const Eigen::MatrixXd& S);
 
 }  // namespace hamlet::model

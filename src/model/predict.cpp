@@ -68,7 +68,7 @@ Prediction predict_structure(LoadedModel& m, const Molecule& mol) {
   {
     torch::NoGradGuard no_grad;
     const ModelOutput out = m.model->forward(collate({&g}));
-    p.F = predicted_fock(*m.model, g, out.onsite, out.offsite, p.H_sap);
+    p.F = predicted_fock(*m.model, g, out.onsite, out.offsite, p.H_sap, p.S);
   }
   p.seconds_model = since(t0);
   p.solution = solve_fock(mol, p.basis, p.F, p.S);

@@ -84,7 +84,7 @@ std::pair<double, double> validate_model(HamiltonianModel& model, const std::vec
       const auto& lg = graphs[b + k];
       const int64_t n = lg.graph.element.size(0), e = lg.graph.edge_index.size(1);
       const Eigen::MatrixXd pred = predicted_fock(*model, lg.graph, out.onsite.narrow(0, node, n),
-                                                  out.offsite.narrow(0, edge, e), lg.entry.H_sap);
+                                                  out.offsite.narrow(0, edge, e), lg.entry.H_sap, lg.entry.S);
       abs_sum += (pred - lg.entry.fock[0]).cwiseAbs().sum();
       elements += static_cast<double>(pred.size());
       node += n;

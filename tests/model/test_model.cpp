@@ -68,7 +68,7 @@ model::HamiltonianModel make_model(const model::ModelBasis& basis, const std::st
 Eigen::MatrixXd predict(model::HamiltonianModel& m, const Inputs& in) {
   const auto g = model::make_graph(m->basis(), in.Z, in.pos, in.S, in.H_sap, Eigen::MatrixXd(), m->config().cutoff);
   const auto out = m->forward(model::collate({&g}));
-  return model::predicted_fock(*m, g, out.onsite, out.offsite, in.H_sap);
+  return model::predicted_fock(*m, g, out.onsite, out.offsite, in.H_sap, in.S);
 }
 
 // AO representation of "rotate by R, then invert if asked" for the molecule's basis.
