@@ -19,6 +19,7 @@ namespace {
 
 struct PredictArgs {
   std::string model, structures, out;
+  double overlap_filter = -1.0;  // < 0: the model's own
   int threads = 0;
   bool quiet = false;
 };
@@ -27,7 +28,7 @@ int run_predict(const PredictArgs& a) {
   model::set_threads(a.threads);
   const std::vector<Molecule> molecules = read_xyz_frames(a.structures);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto predictions = model::predict_structures(a.model, molecules, !a.quiet);
+  const auto predictions = model::predict_structures(a.model, molecules, !a.quiet, a.overlap_filter);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   model::write_predictions(a.out, a.model, predictions);
   if (!a.quiet) {
@@ -153,6 +154,9 @@ Runner add_predict_command(CLI::App& app) {
       ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("--out", a->out, "HDF5 file to write (F, S, orbital energies, HOMO/LUMO/gap, dipole)")->required();
+  cmd->add_option("--overlap-filter", a->overlap_filter,
+                  "override the model's overlap filter (model.overlap_filter; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--threads", a->threads, "threads (default: all)");
   cmd->add_flag("--quiet", a->quiet, "no progress bar or table");
   return [a] { return run_predict(*a); };

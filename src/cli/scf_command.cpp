@@ -29,6 +29,7 @@ struct ScfArgs {
   scf::ScfSettings settings;
   std::optional<int> charge, multiplicity;
   int threads = 0;
+  double overlap_filter = -1.0;  // --guess MODEL: < 0 keeps the model's own
   std::string json_out, matrices_dir, molden_out;
   bool quiet = false;
 };
@@ -150,7 +151,7 @@ int run_scf_command(ScfArgs& args) {
 #ifdef HAMLET_WITH_TORCH
     if (!std::filesystem::exists(g))
       throw Error("--guess '" + g + "': neither sap, core nor an existing model checkpoint file");
-    model_guess.fock = {model::predict_fock(g, mol)};
+    model_guess.fock = {model::predict_fock(g, mol, args.overlap_filter)};
     args.settings.guess_matrices = &model_guess;
     if (!args.quiet) fmt::print("  initial guess: Fock matrix predicted by {}\n", g);
 #else
@@ -192,6 +193,9 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_flag("--df", args->settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", args->settings.auxiliary_basis, "auxiliary basis for --df");
   cmd->add_option("--guess", args->settings.guess, "initial guess: sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
+  cmd->add_option("--overlap-filter", args->overlap_filter,
+                  "with --guess MODEL: override the model's overlap filter (model.overlap_filter; 0: none)")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--charge", args->charge, "total charge (overrides the file's charge=)");
   cmd->add_option("--multiplicity", args->multiplicity, "spin multiplicity 2S+1")->check(CLI::PositiveNumber);
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");

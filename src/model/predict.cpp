@@ -75,14 +75,18 @@ Prediction predict_structure(LoadedModel& m, const Molecule& mol) {
   return p;
 }
 
-Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol) {
+Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
+                             double overlap_filter) {
   LoadedModel m = load_checkpoint(model_path);
+  if (overlap_filter >= 0.0) m.model->set_overlap_filter(overlap_filter);
   return predict_structure(m, mol).F;
 }
 
 std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
-                                           const std::vector<Molecule>& molecules, bool progress) {
+                                           const std::vector<Molecule>& molecules, bool progress,
+                                           double overlap_filter) {
   LoadedModel m = load_checkpoint(model_path);
+  if (overlap_filter >= 0.0) m.model->set_overlap_filter(overlap_filter);
   std::vector<Prediction> out;
   data::Progress bar(molecules.size(), 0, progress);
   for (const auto& mol : molecules) {

@@ -39,11 +39,14 @@ struct Prediction {
 // does not know.
 Prediction predict_structure(LoadedModel& model, const Molecule& mol);
 // F only, for a given model path (the SCF's "--guess MODEL.pt"); loads the model each call.
-Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol);
+// overlap_filter >= 0 overrides the model's (ModelConfig::overlap_filter), as in eval.
+Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
+                             double overlap_filter = -1.0);
 
 // Loads the model once and predicts every structure (progress bar on stderr when asked).
 std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
-                                           const std::vector<Molecule>& molecules, bool progress);
+                                           const std::vector<Molecule>& molecules, bool progress,
+                                           double overlap_filter = -1.0);
 
 // Writes predictions to an HDF5 file atomically (format in src/model/README.md).
 void write_predictions(const std::filesystem::path& path, const std::filesystem::path& model_path,

@@ -3,8 +3,10 @@
 // - rotating (and inverting) the molecule rotates the predicted F block-wise: D F D^T
 //   (float64 1e-10, float32 1e-5 relative, the bounds);
 // - permuting atoms permutes the blocks; a batch equals its molecules run one by one;
-// - the predicted F is exactly symmetric.
+// - the predicted F is exactly symmetric;
+// - the overlap filter confines the correction F - H_SAP to well-conditioned overlap directions.
 #include <gtest/gtest.h>
+#include <Eigen/Eigenvalues>
 #include <torch/torch.h>
 
 #include "basis/basis_library.hpp"
@@ -218,4 +220,34 @@ TEST(ModelInvariants, BatchEqualsSingleMolecules) {
   const auto loss = m->loss(both, model::collate({&ga, &gb}), "mse+mae");
   loss.backward();
   EXPECT_TRUE(std::isfinite(loss.item<double>()));
+}
+
+// The overlap filter (ModelConfig::overlap_filter = tau) keeps the network's correction
+// F - H_SAP only on overlap eigenvectors with eigenvalue s >= tau; elsewhere F = H_SAP.
+TEST(ModelOverlapFilter, CorrectionOnlyOnWellConditionedOverlapEigenvectors) {
+  const auto basis = water_methanol_basis();
+  auto m = make_model(basis, "sap", torch::kFloat64);
+  const Inputs in = make_inputs(test::molecule_from_xyz_lines(kMethanolXyz));
+  torch::NoGradGuard no_grad;
+  const double tau = 0.06;
+  m->set_overlap_filter(0.0);
+  const Eigen::MatrixXd unfiltered = predict(m, in) - in.H_sap;
+  m->set_overlap_filter(tau);
+  const Eigen::MatrixXd F = predict(m, in), filtered = F - in.H_sap;
+
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(in.S);
+  std::vector<int> kept, dropped;
+  for (int i = 0; i < es.eigenvalues().size(); ++i) (es.eigenvalues()(i) >= tau ? kept : dropped).push_back(i);
+  ASSERT_FALSE(dropped.empty()) << "methanol/def2-SVP has overlap eigenvalues below " << tau;
+  const Eigen::MatrixXd U = es.eigenvectors()(Eigen::all, kept), V = es.eigenvectors()(Eigen::all, dropped);
+  const double scale = unfiltered.cwiseAbs().maxCoeff();
+  // Without the filter the correction does reach the dropped directions (so the test can fail) ...
+  EXPECT_GT((V.transpose() * unfiltered).cwiseAbs().maxCoeff(), 1e-4 * scale);
+  // ... with it, none is left there, and the kept block is unchanged (rounding level).
+  EXPECT_LT((V.transpose() * filtered).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  EXPECT_LT((U.transpose() * (filtered - unfiltered) * U).cwiseAbs().maxCoeff(), 1e-12 * scale);
+  EXPECT_EQ((F - F.transpose()).cwiseAbs().maxCoeff(), 0.0);
+  // A threshold above every overlap eigenvalue leaves H_SAP itself.
+  m->set_overlap_filter(es.eigenvalues().maxCoeff() + 1.0);
+  EXPECT_LT((predict(m, in) - in.H_sap).cwiseAbs().maxCoeff(), 1e-14 * in.H_sap.cwiseAbs().maxCoeff());
 }

@@ -38,7 +38,19 @@ TEST(CliDemo, SmallDemoWritesReportModelAndPlots) {
   ASSERT_EQ(a.exit_code, 0) << a.output;
   ASSERT_EQ(b.exit_code, 0) << b.output;
   std::ifstream ja(dir / "a.json"), jb(dir / "b.json");
-  EXPECT_NEAR(nlohmann::json::parse(ja)["energy"].get<double>(), nlohmann::json::parse(jb)["energy"].get<double>(), 1e-8);
+  const double e_sap = nlohmann::json::parse(jb)["energy"].get<double>();
+  EXPECT_NEAR(nlohmann::json::parse(ja)["energy"].get<double>(), e_sap, 1e-8);
+  // The model's overlap filter can be overridden for the guess (0: none); negative is refused.
+  const auto c = run_hamlet("scf " + (dir / "water.xyz").string() +
+                            " --basis def2-svp --method b3lyp --df --grid 1 --overlap-filter 0 --json " +
+                            (dir / "c.json").string() + " --guess " + (dir / "model.pt").string());
+  ASSERT_EQ(c.exit_code, 0) << c.output;
+  std::ifstream jc(dir / "c.json");
+  EXPECT_NEAR(nlohmann::json::parse(jc)["energy"].get<double>(), e_sap, 1e-8);
+  const auto d = run_hamlet("predict " + (dir / "model.pt").string() + " " + (dir / "water.xyz").string() +
+                            " --overlap-filter -1 --out " + (dir / "p.h5").string());
+  EXPECT_NE(d.exit_code, 0) << d.output;
+  EXPECT_FALSE(fs::exists(dir / "p.h5"));
 }
 
 TEST(CliModel, BadInputIsAClearErrorWithNonZeroExit) {
