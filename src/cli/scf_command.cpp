@@ -107,7 +107,7 @@ void save_matrices(const std::filesystem::path& dir, const scf::ScfRun& run) {
   io::write_npy(dir / "S.npy", run.S);
   io::write_npy(dir / "T.npy", run.T);
   io::write_npy(dir / "H_core.npy", run.H_core);
-  if (run.H_sap.size()) io::write_npy(dir / "H_sap.npy", run.H_sap);  // with --guess sap
+  io::write_npy(dir / "H_sap.npy", run.H_sap);  // computed for --save-matrices (want_sap_matrix)
   io::write_npy(dir / "D.npy", r.total_density());
   const char* spin[2] = {"alpha", "beta"};
   for (size_t s = 0; s < r.fock.size(); ++s) {
@@ -147,17 +147,18 @@ int run_scf_command(ScfArgs& args) {
   // --guess MODEL.pt: start from the Fock matrix a trained model predicts for this geometry.
   scf::Guess model_guess;
   const std::string g = args.settings.guess;
-  if (g != "sap" && g != "core") {
+  if (g != "sap" && g != "core" && g != "sad") {
 #ifdef HAMLET_WITH_TORCH
     if (!std::filesystem::exists(g))
-      throw Error("--guess '" + g + "': neither sap, core nor an existing model checkpoint file");
+      throw Error("--guess '" + g + "': neither sad, sap, core nor an existing model checkpoint file");
     model_guess.fock = {model::predict_fock(g, mol, args.overlap_filter)};
     args.settings.guess_matrices = &model_guess;
     if (!args.quiet) fmt::print("  initial guess: Fock matrix predicted by {}\n", g);
 #else
-    throw Error("--guess '" + g + "': sap or core (this hamlet was built without libtorch, so no model guesses)");
+    throw Error("--guess '" + g + "': sad, sap or core (this hamlet was built without libtorch, so no model guesses)");
 #endif
   }
+  args.settings.want_sap_matrix = !args.matrices_dir.empty();  // H_sap.npy is one of the matrices
   auto run = scf::run_scf(mol, args.settings, on_iter);
   const auto& r = run.result;
   if (!r.converged) {
@@ -184,6 +185,8 @@ int run_scf_command(ScfArgs& args) {
 
 Runner add_scf_command(CLI::App& app) {
   auto args = std::make_shared<ScfArgs>();
+  // SAD: 16.0 -> 13.75 iterations on average over 12 QM9 molecules (B3LYP/def2-SVP, README).
+  args->settings.guess = "sad";
   auto* cmd = app.add_subcommand("scf", "Hartree–Fock / Kohn–Sham SCF for one molecule");
   cmd->add_option("molecule", args->molecule_file, "XYZ or extended-XYZ file (Angstrom)")
       ->required()
@@ -192,7 +195,7 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--method", args->settings.method, "hf or a functional name")->capture_default_str();
   cmd->add_flag("--df", args->settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", args->settings.auxiliary_basis, "auxiliary basis for --df");
-  cmd->add_option("--guess", args->settings.guess, "initial guess: sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
+  cmd->add_option("--guess", args->settings.guess, "initial guess: sad, sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
   cmd->add_option("--overlap-filter", args->overlap_filter,
                   "with --guess MODEL: override the model's overlap filter (model.overlap_filter; 0: none)")
       ->check(CLI::NonNegativeNumber);
@@ -214,7 +217,7 @@ Runner add_scf_command(CLI::App& app) {
                   "max |[F,D]| tolerance (orthogonal basis)")
       ->capture_default_str();
   cmd->add_option("--json", args->json_out, "write a JSON summary here");
-  cmd->add_option("--save-matrices", args->matrices_dir, "write S, T, H_core, F, D, C as .npy here");
+  cmd->add_option("--save-matrices", args->matrices_dir, "write S, T, H_core, H_sap, F, D, C as .npy here");
   cmd->add_option("--molden", args->molden_out, "write a Molden file here");
   cmd->add_flag("--quiet", args->quiet, "print nothing but errors");
   return [args] { return run_scf_command(*args); };

@@ -6,6 +6,7 @@
 #include "core/error.hpp"
 #include "grid/molecular_grid.hpp"
 #include "integrals/one_body.hpp"
+#include "scf/guess_sad.hpp"
 #include "scf/kohn_sham.hpp"
 
 namespace hamlet::scf {
@@ -50,7 +51,8 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   run.timings["jk_setup"] = since(t0);
 
   const std::string method = lower(settings.method);
-  const bool need_grid = method != "hf" || lower(settings.guess) == "sap";
+  const bool want_sap = lower(settings.guess) == "sap" || settings.want_sap_matrix;
+  const bool need_grid = method != "hf" || want_sap;
   grid::MolecularGrid grid;
   if (need_grid) {
     t0 = Clock::now();
@@ -87,6 +89,11 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   problem.nbeta = (n - unpaired) / 2;
   problem.restricted = unpaired == 0 && !settings.force_unrestricted;
 
+  if (want_sap) {
+    t0 = Clock::now();
+    run.H_sap = run.T + sap_potential_matrix(molecule, run.basis, run.V, grid);
+    run.timings["sap_guess"] = since(t0);
+  }
   Guess guess;
   if (settings.guess_matrices) {
     guess = *settings.guess_matrices;
@@ -97,12 +104,13 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   } else if (lower(settings.guess) == "core") {
     guess.fock = {run.H_core};
   } else if (lower(settings.guess) == "sap") {
-    t0 = Clock::now();
-    run.H_sap = run.T + sap_potential_matrix(molecule, run.basis, run.V, grid);
-    run.timings["sap_guess"] = since(t0);
     guess.fock = {run.H_sap};
+  } else if (lower(settings.guess) == "sad") {
+    t0 = Clock::now();
+    guess.density = sad_density(molecule, run.basis);
+    run.timings["sad_guess"] = since(t0);
   } else {
-    throw Error("unknown guess '" + settings.guess + "' (core, sap)");
+    throw Error("unknown guess '" + settings.guess + "' (sad, sap, core)");
   }
 
   t0 = Clock::now();

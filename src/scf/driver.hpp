@@ -14,7 +14,10 @@ struct ScfSettings {
   std::string method = "hf";        // "hf" or a functional name (xc layer)
   bool density_fitting = false;
   std::string auxiliary_basis;      // empty: Psi4's default JK-fitting basis for `basis`
-  std::string guess = "sap";        // "sap" (superposition of atomic potentials) or "core"
+  // "sap" (superposition of atomic potentials), "sad" (superposition of atomic densities) or
+  // "core". The library default stays SAP: datagen stores H_SAP, which the SAP guess computes.
+  std::string guess = "sap";
+  bool want_sap_matrix = false;     // compute ScfRun::H_sap whatever the guess
   const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
   int grid_level = 2;               // grid::grid_level_spec; 3 matches Psi4's (99, 590) grid
   // DFT: the first iterations (commutator > 1e-2) on grid level 0 when grid_level >= 2; the
@@ -29,7 +32,7 @@ struct ScfRun {
   BasisSet basis;
   ScfResult result;
   Eigen::MatrixXd S, T, V, H_core;
-  Eigen::MatrixXd H_sap;  // T + V_SAP, when the SAP guess was used
+  Eigen::MatrixXd H_sap;  // T + V_SAP, with the SAP guess or want_sap_matrix
   std::map<std::string, double> timings;  // seconds by phase
 };
 

@@ -70,13 +70,27 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
   r.components.nuclear_repulsion = p.molecule->nuclear_repulsion_energy();
 
   std::vector<Orbitals> orb(nspin);
-  for (int s = 0; s < nspin; ++s) {
-    const auto& F0 = guess.fock.at(std::min<size_t>(s, guess.fock.size() - 1));
-    if (!F0.allFinite()) throw Error("SCF: the initial guess Fock matrix contains NaN or Inf");
-    orb[s] = diagonalize(F0, X);
-  }
   std::vector<integrals::FactoredDensity> dens(nspin);
-  for (int s = 0; s < nspin; ++s) dens[s] = occupied_density(orb[s].coefficients, nocc[s]);
+  if (guess.fock.empty()) {
+    if (!guess.density) throw Error("SCF: the initial guess has neither a Fock nor a density matrix");
+    const auto& D0 = *guess.density;
+    if (D0.density.rows() != p.S.rows() || D0.factor.rows() != p.S.rows() || !D0.density.allFinite())
+      throw Error("SCF: the initial guess density does not fit the basis or contains NaN/Inf");
+    const double electrons = D0.density.cwiseProduct(p.S).sum();
+    if (!(electrons > 0.0)) throw Error("SCF: the initial guess density holds no electrons");
+    for (int s = 0; s < nspin; ++s) {  // restricted: nocc[0] electrons per spin
+      const double scale = nocc[s] / electrons;
+      dens[s].density = scale * D0.density;
+      dens[s].factor = std::sqrt(scale) * D0.factor;
+    }
+  } else {
+    for (int s = 0; s < nspin; ++s) {
+      const auto& F0 = guess.fock.at(std::min<size_t>(s, guess.fock.size() - 1));
+      if (!F0.allFinite()) throw Error("SCF: the initial guess Fock matrix contains NaN or Inf");
+      orb[s] = diagonalize(F0, X);
+      dens[s] = occupied_density(orb[s].coefficients, nocc[s]);
+    }
+  }
 
   Diis diis(opt.diis_vectors);
   double level_shift = opt.level_shift;

@@ -85,6 +85,9 @@ struct ScfProblem {
 // Orbitals (per spin) to start from.
 struct Guess {
   std::vector<Eigen::MatrixXd> fock;  // diagonalised to give starting orbitals
+  // Or a starting total (alpha + beta) density, e.g. SAD; used when `fock` is empty. It is
+  // scaled to each spin's electron count (tr(D S) of the given matrix is the reference).
+  std::optional<integrals::FactoredDensity> density;
 };
 
 using IterationCallback = std::function<void(const IterationRecord&)>;

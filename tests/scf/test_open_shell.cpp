@@ -39,6 +39,8 @@ void check(const test::OpenShellReference& ref, const std::string& guess, double
 TEST(Uhf, TripletMethyleneMatchesPsi4) { check(find("ch2_triplet", "hf"), "core"); }
 // The core guess lands OH in a higher UHF solution (2Sigma+-like, +0.16 Eh); SAP finds Psi4's.
 TEST(Uhf, HydroxylRadicalFromSapGuessMatchesPsi4) { check(find("oh_radical", "hf"), "sap"); }
+// SAD (the atoms' spin-averaged densities, scaled to 5 alpha / 4 beta electrons) finds it too.
+TEST(Uhf, HydroxylRadicalFromSadGuessMatchesPsi4) { check(find("oh_radical", "hf"), "sad"); }
 // UKS at the matched grid (hamlet level 3 vs Psi4 99 x 590): 1e-6 Eh.
 TEST(Uks, HydroxylRadicalMatchesPsi4) { check(find("oh_radical", "b3lyp"), "sap", 1e-6); }
 TEST(Uks, TripletMethyleneMatchesPsi4) { check(find("ch2_triplet", "b3lyp"), "sap", 1e-6); }
