@@ -22,4 +22,9 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
                                      const Eigen::MatrixXd& nuclear_attraction,
                                      const grid::MolecularGrid& grid);
 
+// The same matrix without a grid: each atom's screening charge Z_A - Z_eff,A(r) is fitted by
+// error functions (atom/sap_fit.hpp), whose potentials are analytic attenuated-Coulomb integrals.
+Eigen::MatrixXd sap_potential_matrix_erf(const Molecule& mol, const BasisSet& basis,
+                                         const Eigen::MatrixXd& nuclear_attraction);
+
 }  // namespace hamlet::scf
