@@ -192,6 +192,9 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_flag("--df", args->settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", args->settings.auxiliary_basis, "auxiliary basis for --df");
   cmd->add_option("--guess", args->settings.guess, "initial guess: sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
+  cmd->add_option("--sap-method", args->settings.sap_method, "how the SAP guess integrates the atomic screening: erf (fitted, analytic) or grid (on --grid)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"erf", "grid"}));
   cmd->add_option("--charge", args->charge, "total charge (overrides the file's charge=)");
   cmd->add_option("--multiplicity", args->multiplicity, "spin multiplicity 2S+1")->check(CLI::PositiveNumber);
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");

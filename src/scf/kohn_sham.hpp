@@ -27,4 +27,12 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
 Eigen::MatrixXd sap_potential_matrix_erf(const Molecule& mol, const BasisSet& basis,
                                          const Eigen::MatrixXd& nuclear_attraction);
 
+// V_SAP by `sap_method` (ScfSettings::sap_method): "erf", or "grid" on `grid` (built at
+// `grid_level` when null). Throws hamlet::Error for other names.
+Eigen::MatrixXd sap_potential_matrix(const std::string& sap_method, const Molecule& mol, const BasisSet& basis,
+                                     const Eigen::MatrixXd& nuclear_attraction, int grid_level,
+                                     const grid::MolecularGrid* grid = nullptr);
+// Throws hamlet::Error unless `sap_method` is "erf" or "grid".
+void check_sap_method(const std::string& sap_method);
+
 }  // namespace hamlet::scf

@@ -8,6 +8,7 @@
 #include <ostream>
 
 #include "basis/basis_library.hpp"
+#include "core/error.hpp"
 #include "grid/molecular_grid.hpp"
 #include "integrals/gaussian_charge.hpp"
 #include "integrals/one_body.hpp"
@@ -152,13 +153,9 @@ TEST(SapErfGuess, B3lypWaterConvergesLikeGridGuess) {
   scf::ScfSettings s;
   s.method = "b3lyp";
   s.guess = "sap";
+  s.sap_method = "grid";
   const scf::ScfRun from_grid = scf::run_scf(mol, s);
-
-  const BasisSet basis = load_basis(mol, s.basis);
-  const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
-  scf::Guess guess;
-  guess.fock = {integrals::kinetic(basis) + scf::sap_potential_matrix_erf(mol, basis, V)};
-  s.guess_matrices = &guess;
+  s.sap_method = "erf";
   const scf::ScfRun from_erf = scf::run_scf(mol, s);
 
   ASSERT_TRUE(from_grid.result.converged);
@@ -171,3 +168,30 @@ TEST(SapErfGuess, B3lypWaterConvergesLikeGridGuess) {
 }
 
 }  // namespace
+
+// ScfSettings::sap_method chooses the SAP guess matrix in run_scf and sap_inputs.
+TEST(SapMethod, RunScfAndSapInputsFollowTheSetting) {
+  const Molecule mol = named_molecule("water");
+  const BasisSet basis = load_basis(mol, "def2-svp");
+  const Eigen::MatrixXd T = integrals::kinetic(basis);
+  const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
+  const Eigen::MatrixXd H_erf = T + scf::sap_potential_matrix_erf(mol, basis, V);
+  const Eigen::MatrixXd H_grid1 = T + grid_sap(mol, basis, V, 1);
+
+  scf::ScfSettings s;  // HF: with the erf SAP guess no grid is built at all
+  s.convergence.max_iterations = 1;
+  EXPECT_EQ(s.sap_method, "erf");
+  const auto erf_run = scf::run_scf(mol, s);
+  EXPECT_LT(max_abs_diff(erf_run.H_sap, H_erf), 1e-13);
+  EXPECT_EQ(erf_run.timings.count("grid"), 0u);
+  s.sap_method = "grid";
+  s.grid_level = 1;
+  EXPECT_LT(max_abs_diff(scf::run_scf(mol, s).H_sap, H_grid1), 1e-13);
+
+  const BasisLibrary& library = basis_library("def2-svp");
+  EXPECT_LT(max_abs_diff(scf::sap_inputs(mol, library, "erf", 1).H_sap, H_erf), 1e-13);
+  EXPECT_LT(max_abs_diff(scf::sap_inputs(mol, library, "grid", 1).H_sap, H_grid1), 1e-13);
+  EXPECT_THROW(scf::sap_inputs(mol, library, "spline", 1), Error);
+  s.sap_method = "spline";
+  EXPECT_THROW(scf::run_scf(mol, s), Error);
+}
