@@ -82,6 +82,7 @@ int run_info(const InfoArgs& args) {
     j["auxiliary_basis"] = s.auxiliary_basis;
     j["grid_level"] = s.grid_level;
     j["guess"] = s.guess;
+    j["sap_method"] = s.sap_method;
     j["entries"] = reader.size();
     j["converged"] = converged;
     j["not_converged"] = reader.size() - converged;
@@ -98,8 +99,9 @@ int run_info(const InfoArgs& args) {
   fmt::print("{}: hamlet dataset, schema {} (written by hamlet {}), created {}\n", args.file, meta.schema_version,
              meta.hamlet_version, meta.created);
   if (meta.origin != data::kOriginDatagen) fmt::print("  {}: {}\n", meta.origin, meta.origin_details);
-  fmt::print("  method {}, basis {}{}, grid level {}, guess {}\n", s.method, s.basis,
-             s.density_fitting ? " (density fitting: " + s.auxiliary_basis + ")" : "", s.grid_level, s.guess);
+  fmt::print("  method {}, basis {}{}, grid level {}, guess {}{}\n", s.method, s.basis,
+             s.density_fitting ? " (density fitting: " + s.auxiliary_basis + ")" : "", s.grid_level, s.guess,
+             s.guess == "sap" ? " (SAP method " + s.sap_method + ")" : "");
   fmt::print("  entries {}: converged {}, not converged {} (not training data), unrestricted {}\n", reader.size(),
              converged, reader.size() - converged, unrestricted);
   if (reader.size() > 0) {

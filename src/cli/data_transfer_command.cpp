@@ -74,7 +74,10 @@ std::function<std::optional<int>()> add_data_transfer_commands(CLI::App* data) {
                   "qh9 positions: auto (QH9Stable Angstrom, QH9Dynamic Bohr), angstrom or bohr")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "angstrom", "bohr"}));
-  imp->add_option("--grid", ia->options.grid_level, "grid level for H_sap")->capture_default_str();
+  imp->add_option("--sap-method", ia->options.sap_method, "how H_sap integrates the atomic screening: erf or grid")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"erf", "grid"}));
+  imp->add_option("--grid", ia->options.grid_level, "grid level for H_sap with --sap-method grid")->capture_default_str();
   imp->add_option("--overlap-tolerance", ia->options.overlap_tolerance,
                   "md17: largest accepted |S_imported - S_hamlet|")
       ->capture_default_str()

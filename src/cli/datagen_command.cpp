@@ -57,6 +57,9 @@ Runner add_datagen_command(CLI::App& app) {
   cmd->add_flag("--df", o.settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", o.settings.auxiliary_basis, "auxiliary basis for --df");
   cmd->add_option("--guess", o.settings.guess, "initial guess: sap or core")->capture_default_str();
+  cmd->add_option("--sap-method", o.settings.sap_method, "how the SAP guess integrates the atomic screening: erf (fitted, analytic) or grid (on --grid)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"erf", "grid"}));
   cmd->add_flag("--unrestricted", o.settings.force_unrestricted, "UHF/UKS even for singlets");
   cmd->add_option("--grid", o.settings.grid_level, "DFT grid level")->capture_default_str();
   cmd->add_option("--start-grid", o.settings.start_grid_level,

@@ -199,6 +199,9 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--overlap-filter", args->overlap_filter,
                   "with --guess MODEL: override the model's overlap filter (model.overlap_filter; 0: none)")
       ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--sap-method", args->settings.sap_method, "how the SAP matrix integrates the atomic screening: erf (fitted, analytic) or grid (on --grid)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"erf", "grid"}));
   cmd->add_option("--charge", args->charge, "total charge (overrides the file's charge=)");
   cmd->add_option("--multiplicity", args->multiplicity, "spin multiplicity 2S+1")->check(CLI::PositiveNumber);
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");

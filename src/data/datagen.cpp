@@ -14,6 +14,7 @@
 #include "core/error.hpp"
 #include "data/datagen_session.hpp"
 #include "data/dataset_writer.hpp"
+#include "scf/kohn_sham.hpp"
 #include "xc/functional.hpp"
 
 namespace hamlet::data {
@@ -104,6 +105,7 @@ void validate_structures(const std::vector<Molecule>& molecules, const scf::ScfS
     throw Error("method '" + settings.method + "' is range-separated; not supported yet");
   const std::string guess = lower(settings.guess);
   if (guess != "sap" && guess != "core") throw Error("unknown guess '" + settings.guess + "' (core, sap)");
+  scf::check_sap_method(lower(settings.sap_method));
   const std::string aux = settings.auxiliary_basis.empty() ? default_jkfit_basis(settings.basis)
                                                           : settings.auxiliary_basis;
   for (const auto& m : molecules) {

@@ -113,6 +113,7 @@ DatasetMetadata make_metadata(const scf::ScfSettings& settings, const std::vecto
   meta.settings = settings;
   meta.settings.method = lower(settings.method);
   meta.settings.guess = lower(settings.guess);
+  meta.settings.sap_method = lower(settings.sap_method);
   meta.settings.guess_matrices = nullptr;
   std::set<int> elements;
   for (const auto& m : molecules)
@@ -136,6 +137,8 @@ std::string settings_difference(const DatasetMetadata& existing, const DatasetMe
   if (lower(a.method) != lower(b.method)) return differs("method", a.method, b.method);
   if (a.density_fitting != b.density_fitting) return differs("density fitting", a.density_fitting, b.density_fitting);
   if (lower(a.guess) != lower(b.guess)) return differs("guess", a.guess, b.guess);
+  if (lower(a.guess) == "sap" && lower(a.sap_method) != lower(b.sap_method))  // one H_sap kind per file
+    return differs("SAP method", a.sap_method, b.sap_method);
   if (a.grid_level != b.grid_level) return differs("grid level", a.grid_level, b.grid_level);
   if (a.force_unrestricted != b.force_unrestricted)
     return differs("unrestricted", a.force_unrestricted, b.force_unrestricted);

@@ -15,7 +15,9 @@ namespace hamlet::data {
 
 // Bumped whenever a reader of the previous version could misread a new file.
 // 2: imported datasets (origin attribute, NaN energies); entries are laid out as in 1.
-inline constexpr int kSchemaVersion = 2;
+// 3: `sap_method` attribute (H_sap from the error-function fit, "erf", or the grid); a version 2
+//    reader would take an erf H_sap for a grid one. Versions 1 and 2 read as "grid".
+inline constexpr int kSchemaVersion = 3;
 inline constexpr const char* kOriginDatagen = "hamlet datagen";
 
 struct DatasetMetadata {

@@ -64,6 +64,8 @@ DatasetMetadata read_metadata(const H5::H5File& f) {
   s.density_fitting = read_bool_attr(f, "density_fitting");
   s.auxiliary_basis = read_string_attr(f, "auxiliary_basis");
   s.guess = read_string_attr(f, "guess");
+  // Files before schema 3 computed H_sap on the grid of grid_level.
+  s.sap_method = f.attrExists("sap_method") ? read_string_attr(f, "sap_method") : "grid";
   s.grid_level = read_int_attr(f, "grid_level");
   s.force_unrestricted = read_bool_attr(f, "force_unrestricted");
   s.convergence.max_iterations = read_int_attr(f, "max_iterations");

@@ -61,6 +61,7 @@ void write_metadata(H5::H5File& f, const DatasetMetadata& m) {
   write_bool_attr(f, "density_fitting", s.density_fitting);
   write_attr(f, "auxiliary_basis", s.auxiliary_basis);
   write_attr(f, "guess", s.guess);
+  write_attr(f, "sap_method", s.sap_method);
   write_attr(f, "grid_level", s.grid_level);
   write_bool_attr(f, "force_unrestricted", s.force_unrestricted);
   write_attr(f, "max_iterations", s.convergence.max_iterations);

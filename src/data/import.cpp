@@ -98,9 +98,7 @@ Entry make_imported_entry(const RawStructure& s, const std::filesystem::path& fi
   const Eigen::MatrixXd T = integrals::kinetic(basis);
   const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
   e.H_core = T + V;
-  grid::GridOptions grid_options;
-  grid_options.level = o.grid_level;
-  e.H_sap = T + scf::sap_potential_matrix(mol, basis, V, grid::build_molecular_grid(mol, grid_options));
+  e.H_sap = T + scf::sap_potential_matrix(o.sap_method, mol, basis, V, o.grid_level);
 
   // Orbitals of the imported F (aufbau), as the SCF that produced it ended.
   const Eigen::MatrixXd X = scf::orthogonalizer(e.S);
@@ -143,7 +141,9 @@ ImportSummary import_dataset(const ImportOptions& options) {
   ImportOptions o = options;
   if (o.method.empty()) o.method = default_method(o.format);
   for (auto& c : o.method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  grid::grid_level_spec(o.grid_level, 1);  // throws for an unknown level before any work
+  grid::grid_level_spec(o.grid_level, 1);  // throw for an unknown level or method before any work
+  for (auto& c : o.sap_method) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  scf::check_sap_method(o.sap_method);
   const auto source =
       o.format == ImportFormat::qh9 ? detail::open_qh9(o.input, o.length_unit) : detail::open_md17(o.input);
 
@@ -164,6 +164,7 @@ ImportSummary import_dataset(const ImportOptions& options) {
   settings.basis = detail::kBasis;
   settings.method = o.method;
   settings.guess = "sap";  // H_sap is stored, as with datagen's default guess
+  settings.sap_method = o.sap_method;
   settings.grid_level = o.grid_level;
   Molecule one_of_each;
   for (int Z : elements) one_of_each.atoms.push_back({Z, Eigen::Vector3d::Zero()});

@@ -22,7 +22,8 @@ struct ImportOptions {
   std::int64_t limit = -1;           // import the first `limit` rows; < 0: all
   std::string method;                // recorded in the dataset; empty: the format's (b3lyp, pbe)
   std::string length_unit = "auto";  // qh9 positions: auto (Stable Å, Dynamic Bohr), angstrom, bohr
-  int grid_level = 2;                // grid of the SAP potential in H_sap (as datagen's --grid)
+  std::string sap_method = "erf";    // how H_sap is integrated: "erf" or "grid" (as datagen's)
+  int grid_level = 2;                // grid of the SAP potential in H_sap with sap_method "grid"
   double overlap_tolerance = 1e-4;   // max |S_imported - S_hamlet| accepted (md17)
   // The first `check_fock` entries: hamlet rebuilds F (with `method`) from the density of the
   // imported F; max |F_rebuilt - F_imported| must stay below fock_tolerance. Detects a wrong

@@ -8,7 +8,9 @@ namespace hamlet::model {
 namespace {
 
 constexpr const char* kFormat = "hamlet-model";
-constexpr int kFormatVersion = 1;
+// 2: meta.sap_method (a version 1 reader would compute grid H_SAP inputs for an erf-trained
+// model); version 1 files load with sap_method "grid".
+constexpr int kFormatVersion = 2;
 
 nlohmann::json state_to_json(const TrainingState& s) {
   return {{"epoch", s.epoch},
@@ -97,6 +99,7 @@ void save_checkpoint(const std::filesystem::path& path, HamiltonianModel& weight
                          {"basis", basis_library_to_json(provenance.basis)},
                          {"method", provenance.method},
                          {"sap_grid_level", provenance.sap_grid_level},
+                         {"sap_method", provenance.sap_method},
                          {"training", training_config},
                          {"state", state_to_json(state)}};
   torch::serialize::OutputArchive archive;
@@ -139,6 +142,7 @@ LoadedModel load_checkpoint(const std::filesystem::path& path) {
     out.provenance.basis = basis_library_from_json(out.meta.at("basis"));
     out.provenance.method = out.meta.at("method");
     out.provenance.sap_grid_level = out.meta.at("sap_grid_level");
+    out.provenance.sap_method = out.meta.value("sap_method", "grid");  // version 1: grid
     out.state = state_from_json(out.meta.at("state"));
     const ModelConfig config = model_config_from_json(out.meta.at("model"));
     const auto elements = out.meta.at("elements").get<std::vector<int>>();

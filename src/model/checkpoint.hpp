@@ -19,7 +19,8 @@ namespace hamlet::model {
 struct ModelProvenance {
   BasisLibrary basis;       // the orbital basis definitions of the model's elements
   std::string method;       // functional of the training data (e.g. "b3lyp")
-  int sap_grid_level = 2;   // grid of the H_SAP inputs
+  int sap_grid_level = 2;   // grid of the H_SAP inputs (with sap_method "grid")
+  std::string sap_method = "grid";  // how H_SAP was integrated (scf::ScfSettings::sap_method)
 };
 
 nlohmann::json model_config_to_json(const ModelConfig& c);

@@ -47,7 +47,8 @@ Prediction predict_structure(LoadedModel& m, const Molecule& mol) {
   Prediction p;
   p.molecule = mol;
   auto t0 = Clock::now();
-  auto in = scf::sap_inputs(mol, m.provenance.basis, m.provenance.sap_grid_level);
+  // H_SAP as the training data had it (method and grid), so the model sees the inputs it knows.
+  auto in = scf::sap_inputs(mol, m.provenance.basis, m.provenance.sap_method, m.provenance.sap_grid_level);
   p.basis = std::move(in.basis);
   p.S = std::move(in.S);
   p.H_sap = std::move(in.H_sap);

@@ -175,6 +175,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   provenance.basis = basis_of(reader, elements);
   provenance.method = reader.metadata().settings.method;
   provenance.sap_grid_level = reader.metadata().settings.grid_level;
+  provenance.sap_method = reader.metadata().settings.sap_method;
   const ModelBasis basis = make_model_basis(provenance.basis, provenance.basis.name, elements);
 
   torch::manual_seed(o.seed);

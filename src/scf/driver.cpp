@@ -51,8 +51,10 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   run.timings["jk_setup"] = since(t0);
 
   const std::string method = lower(settings.method);
+  const std::string sap_method = lower(settings.sap_method);
+  check_sap_method(sap_method);
   const bool want_sap = lower(settings.guess) == "sap" || settings.want_sap_matrix;
-  const bool need_grid = method != "hf" || want_sap;
+  const bool need_grid = method != "hf" || (want_sap && sap_method == "grid");
   grid::MolecularGrid grid;
   if (need_grid) {
     t0 = Clock::now();
@@ -91,7 +93,8 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
 
   if (want_sap) {
     t0 = Clock::now();
-    run.H_sap = run.T + sap_potential_matrix(molecule, run.basis, run.V, grid);
+    run.H_sap = run.T + sap_potential_matrix(sap_method, molecule, run.basis, run.V, settings.grid_level,
+                                             need_grid ? &grid : nullptr);
     run.timings["sap_guess"] = since(t0);
   }
   Guess guess;
@@ -121,15 +124,14 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   return run;
 }
 
-SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, int grid_level) {
+SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, const std::string& sap_method,
+                     int grid_level) {
   SapInputs in;
   in.basis = make_basis(molecule, library);
   in.S = integrals::overlap(in.basis);
   const Eigen::MatrixXd V = integrals::nuclear_attraction(in.basis, integrals::nuclei(molecule));
-  grid::GridOptions grid_options;
-  grid_options.level = grid_level;
-  const grid::MolecularGrid grid = grid::build_molecular_grid(molecule, grid_options);
-  in.H_sap = integrals::kinetic(in.basis) + sap_potential_matrix(molecule, in.basis, V, grid);
+  in.H_sap = integrals::kinetic(in.basis) +
+             sap_potential_matrix(lower(sap_method), molecule, in.basis, V, grid_level);
   return in;
 }
 

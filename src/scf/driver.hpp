@@ -18,6 +18,9 @@ struct ScfSettings {
   // "core". The library default stays SAP: datagen stores H_SAP, which the SAP guess computes.
   std::string guess = "sap";
   bool want_sap_matrix = false;     // compute ScfRun::H_sap whatever the guess
+  // How the SAP matrix integrates the atomic screening potentials: "erf" (error-function fit,
+  // analytic integrals) or "grid" (quadrature on the grid of grid_level; hamlet before erf).
+  std::string sap_method = "erf";
   const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
   int grid_level = 2;               // grid::grid_level_spec; 3 matches Psi4's (99, 590) grid
   // DFT: the first iterations (commutator > 1e-2) on grid level 0 when grid_level >= 2; the
@@ -40,11 +43,13 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
                const IterationCallback& on_iteration = {});
 
 // What a Hamiltonian model needs of a structure without running the SCF: the overlap and the
-// SAP matrix H_SAP = T + V_SAP on the grid of `grid_level` (the same as run_scf's SAP guess).
+// SAP matrix H_SAP = T + V_SAP by `sap_method` ("erf", or "grid" on the grid of `grid_level`),
+// the same as run_scf's SAP guess with those settings.
 struct SapInputs {
   BasisSet basis;
   Eigen::MatrixXd S, H_sap;
 };
-SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, int grid_level);
+SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, const std::string& sap_method,
+                     int grid_level);
 
 }  // namespace hamlet::scf

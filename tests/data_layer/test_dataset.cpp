@@ -147,6 +147,7 @@ TEST(Dataset, EntriesRoundTripExactly) {
   EXPECT_EQ(meta.schema_version, kSchemaVersion);
   EXPECT_EQ(meta.settings.method, "b3lyp");
   EXPECT_EQ(meta.settings.grid_level, 2);
+  EXPECT_EQ(meta.settings.sap_method, "erf");  // the default since schema 3
   EXPECT_EQ(settings_difference(meta, water_metadata()), "");
   for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
 }
@@ -167,11 +168,18 @@ TEST(Dataset, SettingsDifferenceNamesTheSetting) {
   b.settings.grid_level = 3;
   EXPECT_NE(settings_difference(a, b).find("grid level"), std::string::npos);
   b = water_metadata();
+  b.settings.sap_method = "grid";
+  EXPECT_NE(settings_difference(a, b).find("SAP method"), std::string::npos);
+  a.settings.guess = b.settings.guess = "core";  // no H_sap: the SAP method does not matter
+  EXPECT_EQ(settings_difference(a, b), "");
+  a = water_metadata();
+  b = water_metadata();
   b.basis.shells[8][0].exponents[0] *= 1.0000001;
   EXPECT_NE(settings_difference(a, b).find("basis functions of O"), std::string::npos);
 }
 
-// Schema 1 files (no origin attributes) still read, as datagen output; entries are unchanged.
+// Schema 1 files (no origin, no sap_method attributes) still read, as datagen output with H_sap
+// on the grid; entries are unchanged.
 TEST(Dataset, ReadsSchemaVersion1Files) {
   auto dir = test::scratch_dir("data_schema1");
   const fs::path path = write_two_entries(dir);
@@ -179,16 +187,22 @@ TEST(Dataset, ReadsSchemaVersion1Files) {
     H5::H5File f(path.string(), H5F_ACC_RDWR);
     f.removeAttr("origin");
     f.removeAttr("origin_details");
+    f.removeAttr("sap_method");
     const int one = 1;
     f.openAttribute("schema_version").write(H5::PredType::NATIVE_INT, &one);
   }
   DatasetReader r(path);
   EXPECT_EQ(r.metadata().schema_version, 1);
   EXPECT_EQ(r.metadata().origin, kOriginDatagen);
-  EXPECT_EQ(settings_difference(r.metadata(), water_metadata()), "");  // datagen may complete it
+  EXPECT_EQ(r.metadata().settings.sap_method, "grid");
+  // datagen may complete it with the grid SAP method only (one kind of H_sap per file)
+  EXPECT_NE(settings_difference(r.metadata(), water_metadata()).find("SAP method"), std::string::npos);
+  auto grid_sap = water_metadata();
+  grid_sap.settings.sap_method = "grid";
+  EXPECT_EQ(settings_difference(r.metadata(), grid_sap), "");
   std::mt19937 rng(7);
   expect_same_entry(r.read(0), synthetic_entry(3, true, 40, rng));
-  auto imported = water_metadata();
+  auto imported = grid_sap;
   imported.origin = "import qh9";
   EXPECT_NE(settings_difference(r.metadata(), imported).find("origin"), std::string::npos);
 }

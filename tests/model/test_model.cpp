@@ -37,7 +37,7 @@ struct Inputs {
 Inputs make_inputs(const Molecule& mol) {
   Inputs in;
   in.mol = mol;
-  const auto sap = scf::sap_inputs(mol, basis_library("def2-svp"), 0);
+  const auto sap = scf::sap_inputs(mol, basis_library("def2-svp"), "erf", 0);
   in.S = sap.S;
   in.H_sap = sap.H_sap;
   in.F = sap.H_sap + 0.1 * sap.S;

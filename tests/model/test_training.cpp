@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "basis/basis_library.hpp"
 #include "chem/xyz.hpp"
 #include "core/atomic_file.hpp"
 #include "core/error.hpp"
@@ -15,6 +16,7 @@
 #include "model/evaluate.hpp"
 #include "model/predict.hpp"
 #include "model/trainer.hpp"
+#include "scf/driver.hpp"
 
 using namespace hamlet;
 namespace fs = std::filesystem;
@@ -130,6 +132,14 @@ TEST_F(Training, PredictAndEvaluate) {
   const auto mols = parse_xyz_frames(in, "test");
   const auto preds = model::predict_structures(model, mols, false);
   ASSERT_EQ(preds.size(), 2u);
+  // The checkpoint records how the training data's H_SAP was made; predict makes it the same way.
+  EXPECT_EQ(model::load_checkpoint(model).provenance.sap_method, "erf");
+  {
+    const auto erf = scf::sap_inputs(mols[0], basis_library("sto-3g"), "erf", 0);
+    const auto grid = scf::sap_inputs(mols[0], basis_library("sto-3g"), "grid", 0);
+    EXPECT_LT((preds[0].H_sap - erf.H_sap).cwiseAbs().maxCoeff(), 1e-12);
+    EXPECT_GT((preds[0].H_sap - grid.H_sap).cwiseAbs().maxCoeff(), 1e-6);  // not the grid's
+  }
   for (const auto& p : preds) {
     EXPECT_EQ((p.F - p.F.transpose()).cwiseAbs().maxCoeff(), 0.0);
     EXPECT_EQ(p.solution.n_occupied, 5);

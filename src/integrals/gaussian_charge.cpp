@@ -1,0 +1,327 @@
+// Potential of Gaussian charges, McMurchie–Davidson style. For a primitive pair (exponents a, b;
+// p = a + b, centre P) and a normalised Gaussian charge (exponent alpha, centre C):
+//   <a| erf(sqrt(alpha) r_C)/r_C |b> = (2 pi / p) K_AB sum_tuv E^x_t E^y_u E^z_v R_tuv,
+// with R_tuv from R^(n)_000 = sqrt(alpha / (alpha + p)) (-2 rho)^n F_n(rho |PC|^2) and
+// rho = p alpha / (p + alpha) (a point charge is alpha -> infinity). The Hermite recursion from
+// R^(n)_000 to R_tuv is linear and independent of alpha, so the sum over all charges of a site
+// is taken on R^(n)_000: one recursion per (pair, site) whatever the number of exponents, and
+// the only per-exponent work is one Boys function. Charges with rho |PC|^2 beyond far_threshold
+// act as point charges and are summed in closed form.
+//
+// Why not libint2's Operator::erf_nuclear: libint2 2.7.2 (the installed version) evaluates it
+// with the reduced exponent ab/(a+b) where a + b belongs (libint issue #242, fixed in 2.8.0);
+// and libint2 would need one pass per exponent, each as costly as a nuclear attraction.
+#include "integrals/gaussian_charge.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <numbers>
+#include <string>
+
+#include "core/error.hpp"
+#include "integrals/libint_bridge.hpp"
+
+namespace hamlet::integrals {
+namespace {
+
+using RowMajor = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// For T = rho |PC|^2 >= far_threshold(L), F_n(T) equals its asymptotic form
+// (2n-1)!! / 2^(n+1) sqrt(pi / T^(2n+1)) to <= 1e-14 relative for all n <= L (measured against
+// libint2's Chebyshev Boys function for n <= 12): erf(sqrt(rho) |PC|) = 1, a point charge.
+double far_threshold(int L) { return 34.0 + 2.5 * L; }
+
+// A primitive pair is skipped when its overlap times the largest |potential| is below this.
+constexpr double kPrimitiveScreen = 1e-17;
+
+// Largest L = la + lb: twice the largest angular momentum libint2 was built for.
+constexpr int kMaxHermiteOrder = 2 * LIBINT_MAX_AM;
+
+struct Cartesian {
+  int x, y, z;
+};
+
+// libint2's standard Cartesian order: xx, xy, xz, yy, yz, zz, ...
+std::vector<Cartesian> cartesian_components(int l) {
+  std::vector<Cartesian> c;
+  for (int i = l; i >= 0; --i)
+    for (int j = l - i; j >= 0; --j) c.push_back({i, j, l - i - j});
+  return c;
+}
+
+// Hermite coefficients E^{ij}_t of one Cartesian direction (without exp(-mu X_AB^2)), stored at
+// [(i * (lb + 1) + j) * (la + lb + 1) + t].
+void hermite_coefficients(int la, int lb, double p, double XPA, double XPB, std::vector<double>& E) {
+  const int nt = la + lb + 1;
+  E.assign((la + 1) * (lb + 1) * nt, 0.0);
+  auto at = [&](int i, int j) { return &E[(i * (lb + 1) + j) * nt]; };
+  const double one_over_2p = 0.5 / p;
+  at(0, 0)[0] = 1.0;
+  for (int i = 0; i <= la; ++i)
+    for (int j = 0; j <= lb; ++j) {
+      if (i == 0 && j == 0) continue;
+      const bool raise_i = i > 0;  // build (i, j) from (i-1, j), or from (0, j-1)
+      const double* prev = raise_i ? at(i - 1, j) : at(i, j - 1);
+      const double X = raise_i ? XPA : XPB;
+      double* cur = at(i, j);
+      for (int t = 0; t <= i + j; ++t) {
+        double v = X * prev[t];  // prev[t] = 0 for t beyond its degree
+        if (t > 0) v += one_over_2p * prev[t - 1];
+        if (t + 1 < nt) v += (t + 1) * prev[t + 1];
+        cur[t] = v;
+      }
+    }
+}
+
+// Adds R_tuv (n = 0), t + u + v <= L, to `out` (index (t * D + u) * D + v, D = L + 1), built
+// from R^(n)_000 = S[n] for PC = (X, Y, Z). `work` holds the L + 1 levels n.
+void add_hermite_integrals(int L, const double* S, double X, double Y, double Z,
+                           std::vector<double>& work, double* out) {
+  const int D = L + 1, D3 = D * D * D;
+  if (L == 0) {
+    out[0] += S[0];
+    return;
+  }
+  work.resize(static_cast<size_t>(D) * D3);
+  auto idx = [D](int t, int u, int v) { return (t * D + u) * D + v; };
+  for (int n = 0; n <= L; ++n) work[n * D3] = S[n];
+  for (int n = L - 1; n >= 0; --n) {
+    double* cur = &work[n * D3];
+    const double* up = &work[(n + 1) * D3];
+    for (int t = 0; t <= L - n; ++t)
+      for (int u = 0; t + u <= L - n; ++u)
+        for (int v = 0; t + u + v <= L - n; ++v) {
+          if (t + u + v == 0) continue;
+          double r;
+          if (t > 0)
+            r = X * up[idx(t - 1, u, v)] + (t > 1 ? (t - 1) * up[idx(t - 2, u, v)] : 0.0);
+          else if (u > 0)
+            r = Y * up[idx(0, u - 1, v)] + (u > 1 ? (u - 1) * up[idx(0, u - 2, v)] : 0.0);
+          else
+            r = Z * up[idx(0, 0, v - 1)] + (v > 1 ? (v - 1) * up[idx(0, 0, v - 2)] : 0.0);
+          cur[idx(t, u, v)] = r;
+        }
+  }
+  for (int t = 0; t <= L; ++t)
+    for (int u = 0; t + u <= L; ++u)
+      for (int v = 0; t + u + v <= L; ++v) out[idx(t, u, v)] += work[idx(t, u, v)];
+}
+
+// The charges as one primitive pair (total exponent p) sees them: for each site the sources
+// S_n = sum_k q_k sqrt(alpha_k / (alpha_k + p)) (-2 rho_k)^n F_n(rho_k R^2), n <= L, of the
+// Hermite recursion. The per-exponent factors depend on p only and are shared by all sites.
+class PairCharges {
+ public:
+  PairCharges(const std::vector<double>& exponents, size_t max_charges, int max_L)
+      : exponents_(exponents), rho_(max_charges), weight_power_(max_charges * (max_L + 1)) {}
+
+  void start_pair(double p, int L) {
+    p_ = p;
+    L_ = L;
+    ready_ = 0;
+  }
+
+  // S[0..L] for charges q (tail[k] = sum of q[k..]) at squared distance R2 from the pair centre.
+  void sources(const std::vector<double>& q, const std::vector<double>& tail, double R2,
+               const libint2::FmEval_Chebyshev7<double>& boys, double* S) {
+    const int D = L_ + 1;
+    // Charges k >= first_far have rho_k R2 >= far_threshold (rho_k grows with alpha_k).
+    size_t first_far = q.size();
+    const double far_T = far_threshold(L_);
+    if (R2 > 0.0 && p_ * R2 > far_T) {
+      const double tau = far_T / R2;
+      const double alpha_far = p_ * tau / (p_ - tau);
+      first_far = std::min<size_t>(
+          q.size(), std::lower_bound(exponents_.begin(), exponents_.end(), alpha_far) - exponents_.begin());
+    }
+    for (; ready_ < first_far; ++ready_) {
+      const double alpha = exponents_[ready_];
+      rho_[ready_] = p_ * alpha / (p_ + alpha);
+      double* wp = &weight_power_[ready_ * D];
+      wp[0] = std::sqrt(alpha / (p_ + alpha));
+      for (int n = 1; n <= L_; ++n) wp[n] = wp[n - 1] * -2.0 * rho_[ready_];
+    }
+    std::fill(S, S + D, 0.0);
+    std::array<double, kMaxHermiteOrder + 1> F;
+    for (size_t k = 0; k < first_far; ++k) {
+      if (q[k] == 0.0) continue;
+      boys.eval(F.data(), rho_[k] * R2, L_);
+      const double* wp = &weight_power_[k * D];
+      for (int n = 0; n <= L_; ++n) S[n] += q[k] * wp[n] * F[n];
+    }
+    if (const double q_far = tail[first_far]; q_far != 0.0) {
+      // sqrt(alpha/(alpha+p)) (-2 rho)^n F_n(rho R2) -> (-1)^n (2n-1)!! sqrt(pi) / 2
+      // / (sqrt(p) R^(2n+1)) for every far charge: only their sum matters.
+      double term = q_far * 0.5 * std::sqrt(std::numbers::pi / (p_ * R2));
+      for (int n = 0; n <= L_; ++n, term *= -(2 * n - 1) / R2) S[n] += term;
+    }
+  }
+
+ private:
+  const std::vector<double>& exponents_;
+  std::vector<double> rho_, weight_power_;  // rho_k; sqrt(alpha_k/(alpha_k+p)) (-2 rho_k)^n
+  size_t ready_ = 0;                        // entries filled for the current pair
+  double p_ = 0.0;
+  int L_ = 0;
+};
+
+void check_input(const std::vector<double>& exponents, const std::vector<GaussianChargeSite>& sites) {
+  for (size_t k = 0; k < exponents.size(); ++k)
+    if (!(exponents[k] > 0.0) || (k > 0 && !(exponents[k] > exponents[k - 1])))
+      throw Error("Gaussian charges: exponents must be positive and ascending");
+  for (const auto& s : sites)
+    if (s.charges.size() > exponents.size())
+      throw Error("Gaussian charges: a site has more charges than there are exponents");
+}
+
+}  // namespace
+
+Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vector<double>& exponents,
+                                           const std::vector<GaussianChargeSite>& sites) {
+  check_input(exponents, sites);
+  detail::ensure_libint_initialized();
+  if (basis.max_l > LIBINT_MAX_AM)  // Boys function and solid harmonics come from libint2
+    throw Error("basis '" + basis.name + "' has l = " + std::to_string(basis.max_l) +
+                "; the installed libint2 supports l <= " + std::to_string(LIBINT_MAX_AM));
+  const int nbf = basis.nbf;
+  Eigen::MatrixXd result = Eigen::MatrixXd::Zero(nbf, nbf);
+  if (sites.empty()) return result;
+
+  // Per site: charges beyond index k summed (the point-charge tail), and a bound on |potential|.
+  std::vector<std::vector<double>> tail_charge(sites.size());
+  double max_potential = 0.0;
+  size_t max_charges = 0;
+  for (size_t s = 0; s < sites.size(); ++s) {
+    const auto& q = sites[s].charges;
+    tail_charge[s].assign(q.size() + 1, 0.0);
+    for (size_t k = q.size(); k-- > 0;) tail_charge[s][k] = tail_charge[s][k + 1] + q[k];
+    for (size_t k = 0; k < q.size(); ++k)
+      max_potential += std::abs(q[k]) * 2.0 * std::sqrt(exponents[k] / std::numbers::pi);
+    max_charges = std::max(max_charges, q.size());
+  }
+  const int max_L = 2 * basis.max_l;
+  const auto boys = libint2::FmEval_Chebyshev7<double>::instance(max_L);
+  std::vector<std::vector<Cartesian>> components(basis.max_l + 1);
+  for (int l = 0; l <= basis.max_l; ++l) components[l] = cartesian_components(l);
+
+  const int nsh = static_cast<int>(basis.shells.size());
+#pragma omp parallel
+  {
+    std::vector<double> Ex, Ey, Ez, R, work;
+    std::array<double, kMaxHermiteOrder + 1> S;
+    PairCharges charges(exponents, max_charges, max_L);
+    RowMajor cart, pure;
+#pragma omp for schedule(dynamic)
+    for (int s1 = 0; s1 < nsh; ++s1)
+      for (int s2 = 0; s2 <= s1; ++s2) {
+        const Shell& sa = basis.shells[s1];
+        const Shell& sb = basis.shells[s2];
+        const int la = sa.l, lb = sb.l, L = la + lb, D = L + 1;
+        const auto& ca = components[la];
+        const auto& cb = components[lb];
+        cart.setZero(ca.size(), cb.size());
+        const Eigen::Vector3d AB = sa.center - sb.center;
+        for (size_t pa = 0; pa < sa.exponents.size(); ++pa)
+          for (size_t pb = 0; pb < sb.exponents.size(); ++pb) {
+            const double a = sa.exponents[pa], b = sb.exponents[pb], p = a + b;
+            const double coef = sa.coefficients[pa] * sb.coefficients[pb];
+            const double K_AB = std::exp(-a * b / p * AB.squaredNorm());
+            if (std::abs(coef) * K_AB * std::pow(std::numbers::pi / p, 1.5) * max_potential <
+                kPrimitiveScreen)
+              continue;
+            const Eigen::Vector3d P = (a * sa.center + b * sb.center) / p;
+            const Eigen::Vector3d PA = P - sa.center, PB = P - sb.center;
+            hermite_coefficients(la, lb, p, PA.x(), PB.x(), Ex);
+            hermite_coefficients(la, lb, p, PA.y(), PB.y(), Ey);
+            hermite_coefficients(la, lb, p, PA.z(), PB.z(), Ez);
+            charges.start_pair(p, L);
+            R.assign(static_cast<size_t>(D) * D * D, 0.0);
+            for (size_t s = 0; s < sites.size(); ++s) {
+              const Eigen::Vector3d PC = P - sites[s].position;
+              charges.sources(sites[s].charges, tail_charge[s], PC.squaredNorm(), *boys, S.data());
+              add_hermite_integrals(L, S.data(), PC.x(), PC.y(), PC.z(), work, R.data());
+            }
+            const double prefactor = -2.0 * std::numbers::pi / p * K_AB * coef;  // -q: attraction
+            const int ntb = lb + 1, nt = L + 1;
+            for (size_t i = 0; i < ca.size(); ++i)
+              for (size_t j = 0; j < cb.size(); ++j) {
+                const Cartesian &A = ca[i], &B = cb[j];
+                const double* ex = &Ex[(A.x * ntb + B.x) * nt];
+                const double* ey = &Ey[(A.y * ntb + B.y) * nt];
+                const double* ez = &Ez[(A.z * ntb + B.z) * nt];
+                double sum = 0.0;
+                for (int t = 0; t <= A.x + B.x; ++t)
+                  for (int u = 0; u <= A.y + B.y; ++u) {
+                    const double exy = ex[t] * ey[u];
+                    const double* r = &R[(t * D + u) * D];
+                    for (int v = 0; v <= A.z + B.z; ++v) sum += exy * ez[v] * r[v];
+                  }
+                cart(i, j) += prefactor * sum;
+              }
+          }
+        pure.resize(sa.size(), sb.size());
+        libint2::solidharmonics::tform(la, lb, cart.data(), pure.data());
+        const int o1 = basis.shell_offset[s1], o2 = basis.shell_offset[s2];
+        result.block(o1, o2, sa.size(), sb.size()) = pure;
+        if (s1 != s2) result.block(o2, o1, sb.size(), sa.size()) = pure.transpose();
+      }
+  }
+  return result;
+}
+
+Eigen::MatrixXd gaussian_charge_attraction_libint(const BasisSet& basis,
+                                                  const std::vector<double>& exponents,
+                                                  const std::vector<GaussianChargeSite>& sites) {
+  check_input(exponents, sites);
+  auto obs = detail::to_libint_shells(basis);
+  // One contracted s shell per site; primitive k carries q_k (alpha_k / pi)^{3/2}, so (P|mu nu)
+  // is sum_k q_k <mu nu| erf(sqrt(alpha_k) r) / r>.
+  std::vector<libint2::Shell> charges;
+  size_t max_nprim = detail::max_nprim(obs);
+  for (const auto& site : sites) {
+    libint2::svector<double> alpha, coeff;
+    for (size_t k = 0; k < site.charges.size(); ++k) {
+      if (site.charges[k] == 0.0) continue;
+      alpha.push_back(exponents[k]);
+      coeff.push_back(site.charges[k] * std::pow(exponents[k] / std::numbers::pi, 1.5));
+    }
+    if (alpha.empty()) continue;
+    max_nprim = std::max(max_nprim, alpha.size());
+    charges.emplace_back(std::move(alpha),
+                         libint2::svector<libint2::Shell::Contraction>{{0, false, std::move(coeff)}},
+                         std::array<double, 3>{site.position.x(), site.position.y(), site.position.z()},
+                         /*embed_normalization_into_coefficients=*/false);
+  }
+  const int nbf = basis.nbf;
+  Eigen::MatrixXd result = Eigen::MatrixXd::Zero(nbf, nbf);
+  if (charges.empty()) return result;
+  libint2::Engine prototype(libint2::Operator::coulomb, static_cast<int>(max_nprim), basis.max_l, 0);
+  prototype.set(libint2::BraKet::xs_xx);
+  prototype.set_precision(0.0);  // no screening: libint2 drops ~1e-9 contributions at 1e-15
+  std::vector<libint2::Engine> engines(omp_get_max_threads(), prototype);
+  const int nsh = static_cast<int>(obs.size());
+#pragma omp parallel
+  {
+    auto& engine = engines[omp_get_thread_num()];
+    RowMajor sum;
+#pragma omp for schedule(dynamic)
+    for (int s1 = 0; s1 < nsh; ++s1)
+      for (int s2 = 0; s2 <= s1; ++s2) {
+        const int n1 = obs[s1].size(), n2 = obs[s2].size();
+        sum.setZero(n1, n2);
+        for (const auto& P : charges) {
+          engine.compute(P, obs[s1], obs[s2]);
+          if (const double* buf = engine.results()[0]) sum -= Eigen::Map<const RowMajor>(buf, n1, n2);
+        }
+        const int o1 = basis.shell_offset[s1], o2 = basis.shell_offset[s2];
+        result.block(o1, o2, n1, n2) = sum;
+        if (s1 != s2) result.block(o2, o1, n2, n1) = sum.transpose();
+      }
+  }
+  return result;
+}
+
+}  // namespace hamlet::integrals
