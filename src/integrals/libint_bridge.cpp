@@ -8,7 +8,15 @@ namespace hamlet::integrals::detail {
 
 void ensure_libint_initialized() {
   static std::once_flag flag;
-  std::call_once(flag, [] { libint2::initialize(); });
+  std::call_once(flag, [] {
+    libint2::initialize();
+    // libint2 keeps one shared Boys-function table and *replaces* it whenever a caller asks for
+    // a higher order than it holds; a replacement racing with another thread's read crashed
+    // concurrent datagen jobs. Growing it once here, to the highest order any engine or
+    // gaussian_charge_attraction can ask for (4 l_max for Coulomb quartets), means no
+    // replacement happens once integrals run in parallel.
+    libint2::FmEval_Chebyshev7<double>::instance(4 * LIBINT_MAX_AM + 2);
+  });
 }
 
 std::vector<libint2::Shell> to_libint_shells(const BasisSet& basis) {
