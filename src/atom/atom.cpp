@@ -5,11 +5,10 @@
 #include <cmath>
 #include <deque>
 #include <limits>
-#include <memory>
-#include <mutex>
 #include <numbers>
 #include <string>
 
+#include "atom/element_cache.hpp"
 #include "atom/lda_xc.hpp"
 #include "atom/solver_detail.hpp"
 #include "core/error.hpp"
@@ -341,22 +340,11 @@ AtomResult solve_atom(int Z, Functional functional, const AtomOptions& options) 
 }
 
 const AtomResult& cached_atom(int Z, Functional functional) {
-  if (Z < 1 || Z > kMaxAtomZ)
-    throw Error("atomic solver supports Z = 1.." + std::to_string(kMaxAtomZ) + ", got Z = " +
-                std::to_string(Z));
-  struct Slot {
-    std::once_flag once;
-    std::unique_ptr<AtomResult> result;
-  };
-  // One slot per (functional, Z); call_once retries if a previous attempt threw.
   constexpr int kFunctionals = 2;  // entries of enum Functional
-  static std::array<std::array<Slot, kMaxAtomZ + 1>, kFunctionals> slots;
+  static std::array<ElementCache<AtomResult>, kFunctionals> caches;
   const int f = static_cast<int>(functional);
   if (f < 0 || f >= kFunctionals) throw Error("cached_atom: unknown functional");
-  Slot& slot = slots[f][Z];
-  std::call_once(slot.once,
-                 [&] { slot.result = std::make_unique<AtomResult>(solve_atom(Z, functional)); });
-  return *slot.result;
+  return caches[f].get(Z, "atomic solver", [Z, functional] { return solve_atom(Z, functional); });
 }
 
 }  // namespace hamlet::atom

@@ -4,10 +4,9 @@
 #include <array>
 #include <cmath>
 #include <limits>
-#include <memory>
-#include <mutex>
 #include <string>
 
+#include "atom/element_cache.hpp"
 #include "atom/lda_xc.hpp"
 #include "atom/solver_detail.hpp"
 #include "core/error.hpp"
@@ -85,17 +84,8 @@ double SapPotential::potential(double r) const {
 }
 
 const SapPotential& sap_potential(int Z) {
-  if (Z < 1 || Z > kMaxAtomZ)
-    throw Error("SAP potential: supported Z = 1.." + std::to_string(kMaxAtomZ) + ", got Z = " +
-                std::to_string(Z));
-  struct Slot {
-    std::once_flag once;
-    std::unique_ptr<SapPotential> sap;
-  };
-  static std::array<Slot, kMaxAtomZ + 1> slots;  // call_once retries if an attempt threw
-  Slot& slot = slots[Z];
-  std::call_once(slot.once, [&] { slot.sap = std::make_unique<SapPotential>(Z); });
-  return *slot.sap;
+  static ElementCache<SapPotential> cache;
+  return cache.get(Z, "SAP potential", [Z] { return SapPotential(Z); });
 }
 
 }  // namespace hamlet::atom

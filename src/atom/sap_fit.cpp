@@ -3,11 +3,10 @@
 #include <Eigen/Dense>
 #include <array>
 #include <cmath>
-#include <memory>
-#include <mutex>
 #include <numbers>
 #include <string>
 
+#include "atom/element_cache.hpp"
 #include "core/error.hpp"
 
 namespace hamlet::atom {
@@ -87,17 +86,8 @@ double SapErfFit::screening_potential(double r) const {
 }
 
 const SapErfFit& sap_erf_fit(int Z) {
-  if (Z < 1 || Z > kMaxAtomZ)
-    throw Error("SAP erf fit: supported Z = 1.." + std::to_string(kMaxAtomZ) + ", got Z = " +
-                std::to_string(Z));
-  struct Slot {
-    std::once_flag once;
-    std::unique_ptr<SapErfFit> fit;
-  };
-  static std::array<Slot, kMaxAtomZ + 1> slots;  // call_once retries if an attempt threw
-  Slot& slot = slots[Z];
-  std::call_once(slot.once, [&] { slot.fit = std::make_unique<SapErfFit>(sap_potential(Z)); });
-  return *slot.fit;
+  static ElementCache<SapErfFit> cache;
+  return cache.get(Z, "SAP erf fit", [Z] { return SapErfFit(sap_potential(Z)); });
 }
 
 }  // namespace hamlet::atom
