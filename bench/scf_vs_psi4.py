@@ -2,12 +2,12 @@
 """Wall-time of `hamlet scf` against Psi4 on the same molecules, method, basis and threads.
 
 Usage: bench/scf_vs_psi4.py [--threads 2] [--method b3lyp] [--basis def2-svp] [--no-df]
-                            [--e-conv 1e-8] [--d-conv 1e-6] [--repeat 1]
+                            [--e-conv 1e-8] [--d-conv 1e-6] [--max-norm] [--repeat 1]
                             [--hamlet build/bin/hamlet] MOLECULE.xyz ...
 Psi4 (Debian package psi4) is run only when installed; default grids on both sides
-(hamlet level 2; Psi4 75 x 302) and the same convergence thresholds (Psi4's e_convergence /
-d_convergence; hamlet's --e-conv / --d-conv, whose commutator test is on the largest element,
-stricter than Psi4's RMS). hamlet and Psi4 run interleaved, so a shared machine's load hits
+(hamlet level 2; Psi4 75 x 302) and the same convergence tests (Psi4's e_convergence /
+d_convergence; hamlet's --e-conv / --d-conv with --d-conv-rms, the same RMS |[F,P]| test as
+Psi4's; --max-norm runs hamlet with its default test on the largest element instead, stricter). hamlet and Psi4 run interleaved, so a shared machine's load hits
 both alike; --repeat N runs each pair N times. Prints one row per run with both energies, the
 ratio t_hamlet / t_psi4 and the 1-minute load average before the run (wall times).
 """
@@ -32,7 +32,7 @@ def run_hamlet(exe, xyz, args, tmp):
     out = os.path.join(tmp, "h.json")
     cmd = [exe, "scf", xyz, "--basis", args.basis, "--method", args.method, "--threads", str(args.threads),
            "--json", out, "--quiet", "--e-conv", str(args.e_conv), "--d-conv", str(args.d_conv)] + \
-          ([] if args.no_df else ["--df"])
+          ([] if args.no_df else ["--df"]) + ([] if args.max_norm else ["--d-conv-rms"])
     t0 = time.time()
     subprocess.run(cmd, check=True)
     wall = time.time() - t0
@@ -58,13 +58,14 @@ def main():
     ap.add_argument("--no-df", action="store_true")
     ap.add_argument("--e-conv", type=float, default=1e-8)
     ap.add_argument("--d-conv", type=float, default=1e-6)
+    ap.add_argument("--max-norm", action="store_true", help="hamlet's commutator test on the largest element")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--hamlet", default=os.path.join(os.path.dirname(__file__), "..", "build", "bin", "hamlet"))
     args = ap.parse_args()
     have_psi4 = shutil.which("psi4") is not None
     print(f"# {args.method}/{args.basis} {'DF' if not args.no_df else 'exact'}, {args.threads} threads; "
           f"psi4 {'found' if have_psi4 else 'not installed: hamlet only'}")
-    print(f"# e_conv {args.e_conv:g}, d_conv {args.d_conv:g}")
+    print(f"# e_conv {args.e_conv:g}, d_conv {args.d_conv:g} ({'largest element' if args.max_norm else 'RMS'} of [F,P] for hamlet)")
     print(f"{'molecule':24s} {'load':>5s} {'nbf':>4s} {'it':>3s} {'E_hamlet':>18s} {'t_hamlet':>9s} {'E_psi4':>18s} "
           f"{'t_psi4':>8s} {'dE':>9s} {'ratio':>6s}")
     for _ in range(args.repeat):

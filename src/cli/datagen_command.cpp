@@ -63,8 +63,9 @@ Runner add_datagen_command(CLI::App& app) {
   cmd->add_flag("--unrestricted", o.settings.force_unrestricted, "UHF/UKS even for singlets");
   cmd->add_option("--grid", o.settings.grid_level, "DFT grid level")->capture_default_str();
   cmd->add_option("--start-grid", o.settings.start_grid_level,
-                  "DFT: grid level of the first iterations (until |[F,D]| < 1e-2) when --grid is at "
-                  "least 2 above it; -1: the final grid throughout")
+                  "DFT: a coarse grid level (when --grid is at least 2 above it) for the first "
+                  "iterations (until |[F,D]| < 1e-2), then, corrected by the --grid level evaluated at "
+                  "refreshes, for the later ones; the result is --grid's. -1: --grid throughout")
       ->capture_default_str();
   cmd->add_option("--jobs", o.jobs, "structures computed in parallel (threads are split among them)")
       ->capture_default_str()

@@ -96,7 +96,10 @@ nlohmann::json summary_json(const scf::ScfRun& run, const ScfArgs& args, const E
   nlohmann::json hist = nlohmann::json::array();
   for (const auto& h : r.history)
     hist.push_back({{"iteration", h.iteration}, {"energy", h.energy}, {"delta_energy", h.delta_energy},
-                    {"commutator", h.commutator}, {"seconds", h.seconds}});
+                    {"commutator", h.commutator},
+                    {"commutator_rms", h.commutator_rms}, {"seconds", h.seconds}});
+  for (size_t i = 0; i < r.history.size(); ++i)
+    if (!r.history[i].xc_grid.empty()) hist[i]["xc_grid"] = r.history[i].xc_grid;
   j["history"] = hist;
   return j;
 }
@@ -140,8 +143,8 @@ int run_scf_command(ScfArgs& args) {
                args.settings.density_fitting ? " (density fitting)" : "", omp_get_max_threads());
   auto on_iter = [&](const scf::IterationRecord& it) {
     if (!args.quiet)
-      fmt::print("  iter {:3d}  E = {:20.12f}  dE = {:10.3e}  |[F,D]| = {:9.3e}  {:6.2f} s\n", it.iteration,
-                 it.energy, it.delta_energy, it.commutator, it.seconds);
+      fmt::print("  iter {:3d}  E = {:20.12f}  dE = {:10.3e}  |[F,D]| = {:9.3e}  {:6.2f} s  {}\n", it.iteration,
+                 it.energy, it.delta_energy, it.commutator, it.seconds, it.xc_grid);
     std::fflush(stdout);
   };
   // --guess MODEL.pt: start from the Fock matrix a trained model predicts for this geometry.
@@ -207,9 +210,13 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_flag("--unrestricted", args->settings.force_unrestricted, "UHF/UKS even for singlets");
   cmd->add_option("--grid", args->settings.grid_level, "DFT grid level")->capture_default_str();
   cmd->add_option("--start-grid", args->settings.start_grid_level,
-                  "DFT: grid level of the first iterations (until |[F,D]| < 1e-2) when --grid is at "
-                  "least 2 above it; -1: the final grid throughout")
+                  "DFT: a coarse grid level (when --grid is at least 2 above it) for the first "
+                  "iterations (until |[F,D]| < 1e-2), then, corrected by the --grid level evaluated at "
+                  "refreshes, for the later ones; the result is --grid's. -1: --grid throughout")
       ->capture_default_str();
+  cmd->add_flag_function("--no-start-grid-correction",
+                [args](std::int64_t) { args->settings.start_grid_corrected = false; },
+                "DFT: --grid alone once |[F,D]| < 1e-2 (no corrected start grid)");
   cmd->add_option("--threads", args->threads, "threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_option("--max-iter", args->settings.convergence.max_iterations, "maximum SCF iterations")
       ->capture_default_str()
@@ -217,8 +224,11 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--e-conv", args->settings.convergence.energy_tolerance, "energy tolerance (Eh)")
       ->capture_default_str();
   cmd->add_option("--d-conv", args->settings.convergence.commutator_tolerance,
-                  "max |[F,D]| tolerance (orthogonal basis)")
+                  "tolerance on |[F,D]| in the orthogonal basis, largest element (see --d-conv-rms)")
       ->capture_default_str();
+  cmd->add_flag("--d-conv-rms", args->settings.convergence.commutator_rms,
+                "--d-conv bounds the root mean square of [F,D] (Psi4's D_CONVERGENCE test) instead of "
+                "its largest element");
   cmd->add_option("--json", args->json_out, "write a JSON summary here");
   cmd->add_option("--save-matrices", args->matrices_dir, "write S, T, H_core, H_sap, F, D, C as .npy here");
   cmd->add_option("--molden", args->molden_out, "write a Molden file here");

@@ -119,7 +119,8 @@ double fock_deviation(const Entry& e, const ImportOptions& o, Eigen::Index& i, E
   settings.basis = detail::kBasis;
   settings.method = o.method;
   settings.grid_level = o.grid_level;
-  const scf::Guess guess{e.fock};
+  scf::Guess guess;
+  guess.fock = e.fock;
   settings.guess_matrices = &guess;
   settings.convergence.max_iterations = 1;
   const auto run = scf::run_scf(e.molecule(), settings);

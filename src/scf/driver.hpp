@@ -23,9 +23,13 @@ struct ScfSettings {
   std::string sap_method = "erf";
   const Guess* guess_matrices = nullptr;  // overrides `guess` when set ("this Fock matrix")
   int grid_level = 2;               // grid::grid_level_spec; 3 matches Psi4's (99, 590) grid
-  // DFT: the first iterations (commutator > 1e-2) on grid level 0 when grid_level >= 2; the
-  // converged result is on grid_level either way. -1 disables.
+  // DFT: the first iterations (commutator > 1e-2) on grid level 0 (Treutler-pruned) when
+  // grid_level >= 2, the later ones on it too plus a correction measured on both grids
+  // (ScfProblem::xc_start), so that grid_level is evaluated only ~twice; the converged result
+  // is on grid_level either way.
+  // -1 disables; start_grid_corrected = false: grid_level alone after the first iterations.
   int start_grid_level = 0;
+  bool start_grid_corrected = true;
   bool force_unrestricted = false;  // UHF/UKS even for singlets
   ConvergenceOptions convergence;
 };

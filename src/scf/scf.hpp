@@ -29,7 +29,10 @@ class XcTerm {
 struct ConvergenceOptions {
   int max_iterations = 100;
   double energy_tolerance = 1e-10;      // |E_n - E_{n-1}| in Eh
-  double commutator_tolerance = 1e-8;   // max |X^T (F D S - S D F) X| over spins
+  double commutator_tolerance = 1e-8;   // on |X^T (F D S - S D F) X|, largest over spins
+  // Which norm of that matrix commutator_tolerance bounds: the largest element (hamlet's
+  // default, the stricter) or the root mean square, Psi4's D_CONVERGENCE test (RMS |[F,P]|).
+  bool commutator_rms = false;
   int diis_vectors = 8;
   double damping = 0.0;                 // density mixing fraction in the first iterations
   double level_shift = 0.0;             // Eh added to virtual levels; 0 = automatic fallback only
@@ -37,8 +40,10 @@ struct ConvergenceOptions {
 
 struct IterationRecord {
   int iteration;
-  double energy, delta_energy, commutator;
+  double energy, delta_energy, commutator;  // commutator: largest element
+  double commutator_rms;
   double seconds;
+  std::string xc_grid;  // DFT: which grids gave V_xc (ScfProblem::xc_start); "" for HF
 };
 
 struct EnergyComponents {
@@ -73,11 +78,15 @@ struct ScfProblem {
   Eigen::MatrixXd S, T, H_core;
   integrals::JKBuilder* jk = nullptr;
   XcTerm* xc = nullptr;  // nullptr: Hartree–Fock
-  // Optional XC term on a coarser grid for the first iterations, used while the commutator is
-  // above xc_start_until: far from convergence the grid error is irrelevant and a 5x smaller
-  // grid makes those iterations cheap. The final iterations (and the result) use `xc`.
+  // Optional XC term on a coarser grid (~5x fewer points): alone while the commutator is above
+  // xc_start_until (far from convergence the grid error is irrelevant); then, with
+  // xc_start_corrected, plus the correction V_xc - V_start measured on both grids at one
+  // density and refreshed when the SCF looks converged (or every 8 iterations). Only
+  // iterations on `xc` can end the SCF, so the result is that of `xc` alone. Without
+  // xc_start_corrected, `xc` alone after the switch.
   XcTerm* xc_start = nullptr;
   double xc_start_until = 1e-2;
+  bool xc_start_corrected = true;
   bool restricted = true;
   int nalpha = 0, nbeta = 0;
 };

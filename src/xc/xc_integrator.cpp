@@ -23,8 +23,6 @@ namespace {
 // Per-thread scratch reused across batches (Eigen resizes are no-ops once large enough).
 struct Workspace {
   BasisValues chi;
-  std::vector<int> aos;
-  Eigen::ArrayXd norms;
   Eigen::MatrixXd Ta, Tb, Za, Zb, M, U, phi;
   Eigen::ArrayXd rho, rho_a, rho_b, sigma, exc, vrho, vsigma;
   Eigen::ArrayXd gax, gay, gaz, gbx, gby, gbz;
@@ -37,18 +35,20 @@ void check_density(const Eigen::MatrixXd& D, int nbf, const char* what) {
                 " functions");
 }
 
-// Drops insignificant columns of ws.chi in place (see XcOptions::significance_tolerance);
-// returns how many remain, their AO indices in ws.aos.
-int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool gradients,
-                     double tolerance, Workspace& ws) {
-  const int nf = static_cast<int>(aos.size());
-  ws.aos = aos;
-  if (tolerance <= 0.0) return nf;
-  BasisValues& c = ws.chi;
+// Columns of c that pass the significance test (see XcOptions::significance_tolerance).
+std::vector<int> significant_columns(const BasisValues& c, const Eigen::ArrayXd& w, bool gradients,
+                                     double tolerance, Eigen::ArrayXd& norms) {
+  const int nf = static_cast<int>(c.value.cols());
+  std::vector<int> kept;
+  if (tolerance <= 0.0) {
+    kept.resize(nf);
+    std::iota(kept.begin(), kept.end(), 0);
+    return kept;
+  }
   // Gradients count too: near a nucleus a p function's value vanishes like r while its
   // gradient does not, and dropping it there would change |grad rho| at O(1).
   const Eigen::Index np = w.size();
-  ws.norms.resize(nf);
+  norms.resize(nf);
   for (int j = 0; j < nf; ++j) {  // one fused pass per column
     const double* v = c.value.col(j).data();
     double s = 0.0;
@@ -59,24 +59,26 @@ int keep_significant(const std::vector<int>& aos, const Eigen::ArrayXd& w, bool 
     } else {
       for (Eigen::Index i = 0; i < np; ++i) s += std::abs(w[i]) * v[i] * v[i];
     }
-    ws.norms[j] = std::sqrt(s);
+    norms[j] = std::sqrt(s);
   }
-  const double threshold = tolerance / std::max(ws.norms.maxCoeff(), 1e-300);
-  int kept = 0;
-  for (int j = 0; j < nf; ++j) {
-    if (ws.norms[j] < threshold) continue;
-    if (kept != j) {  // kept <= j: moving columns left never overwrites a pending one
-      c.value.col(kept) = c.value.col(j);
-      if (gradients) {
-        c.dx.col(kept) = c.dx.col(j);
-        c.dy.col(kept) = c.dy.col(j);
-        c.dz.col(kept) = c.dz.col(j);
-      }
-    }
-    ws.aos[kept++] = aos[j];
-  }
-  ws.aos.resize(kept);
+  const double threshold = tolerance / std::max(norms.maxCoeff(), 1e-300);
+  for (int j = 0; j < nf; ++j)
+    if (norms[j] >= threshold) kept.push_back(j);
   return kept;
+}
+
+// Moves the listed columns of c (ascending) to the front, in order.
+void compact_columns(const std::vector<int>& columns, bool gradients, BasisValues& c) {
+  for (size_t k = 0; k < columns.size(); ++k) {
+    const int j = columns[k];
+    if (static_cast<int>(k) == j) continue;  // k < j: moving left never overwrites a pending column
+    c.value.col(k) = c.value.col(j);
+    if (gradients) {
+      c.dx.col(k) = c.dx.col(j);
+      c.dy.col(k) = c.dy.col(j);
+      c.dz.col(k) = c.dz.col(j);
+    }
+  }
 }
 
 // A density matrix as given, or as D = U diag(lambda) U^T when its rank is low (SCF densities
@@ -162,15 +164,43 @@ XcIntegrator::XcIntegrator(const Molecule& mol, const BasisSet& basis,
   std::vector<double> extent(basis_.shells.size());
   for (size_t s = 0; s < extent.size(); ++s)
     extent[s] = shell_extent(basis_.shells[s], options_.basis_tolerance);
-  batch_basis_.resize(grid_.batches().size());
-  for (size_t b = 0; b < batch_basis_.size(); ++b) {
-    const grid::GridBatch& batch = grid_.batches()[b];
-    BatchBasis& bb = batch_basis_[b];
-    for (size_t s = 0; s < extent.size(); ++s) {
-      const Shell& sh = basis_.shells[s];
-      if ((sh.center - batch.center).norm() - batch.radius > extent[s]) continue;
-      bb.shells.push_back(static_cast<int>(s));
-      for (int k = 0; k < sh.size(); ++k) bb.aos.push_back(basis_.shell_offset[s] + k);
+  const bool gradients = functional_.needs_gradient();
+  const int nbatch = static_cast<int>(grid_.batches().size());
+  batch_basis_.resize(nbatch);
+#pragma omp parallel
+  {
+    BasisValues chi;
+    Eigen::ArrayXd norms;
+#pragma omp for schedule(dynamic, 4)
+    for (int b = 0; b < nbatch; ++b) {
+      const grid::GridBatch& batch = grid_.batches()[b];
+      std::vector<int> reaching;  // shells whose extent reaches the batch
+      for (size_t s = 0; s < extent.size(); ++s)
+        if ((basis_.shells[s].center - batch.center).norm() - batch.radius <= extent[s])
+          reaching.push_back(static_cast<int>(s));
+      if (reaching.empty()) continue;
+      evaluate_basis(basis_, reaching, grid_.points().middleRows(batch.begin, batch.size()), gradients, chi);
+      const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
+      const std::vector<int> kept = significant_columns(chi, w, gradients, options_.significance_tolerance, norms);
+      // Keep the shells with a significant function; renumber the kept columns within them.
+      BatchBasis& bb = batch_basis_[b];
+      size_t next = 0;
+      int column = 0, evaluated = 0;
+      for (int s : reaching) {
+        const int size = basis_.shells[s].size();
+        const size_t first = next;
+        while (next < kept.size() && kept[next] < column + size) ++next;
+        if (next > first) {
+          bb.shells.push_back(s);
+          for (size_t k = first; k < next; ++k) {
+            bb.columns.push_back(evaluated + kept[k] - column);
+            bb.aos.push_back(basis_.shell_offset[s] + kept[k] - column);
+          }
+          evaluated += size;
+        }
+        column += size;
+      }
+      if (static_cast<int>(bb.columns.size()) == evaluated) bb.columns.clear();  // all of them
     }
   }
 }
@@ -198,10 +228,10 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
       const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
       evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
                      gradients, ws.chi);
-      const int n = keep_significant(bb.aos, w, gradients, options_.significance_tolerance, ws);
-      if (n == 0) continue;
+      if (!bb.columns.empty()) compact_columns(bb.columns, gradients, ws.chi);
+      const int n = static_cast<int>(bb.aos.size());
       const auto X = ws.chi.value.leftCols(n);
-      const BatchView view{ws.aos, X, gradients ? ws.chi.dx.leftCols(n) : X,
+      const BatchView view{bb.aos, X, gradients ? ws.chi.dx.leftCols(n) : X,
                            gradients ? ws.chi.dy.leftCols(n) : X,
                            gradients ? ws.chi.dz.leftCols(n) : X, w};
       kernel(thread, b, view, ws);

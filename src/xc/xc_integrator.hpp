@@ -62,9 +62,12 @@ class XcIntegrator {
   double mean_functions_per_batch() const;
 
  private:
+  // Which functions a batch works with. The significance test depends only on the grid and
+  // the basis, so it runs once, in the constructor.
   struct BatchBasis {
-    std::vector<int> shells;  // shells whose extent reaches the batch
-    std::vector<int> aos;     // their AO indices, in order
+    std::vector<int> shells;   // shells evaluated: those with a significant function
+    std::vector<int> columns;  // the significant columns among theirs (empty: all)
+    std::vector<int> aos;      // AO indices of the significant functions, in column order
   };
   struct BatchView;
   template <class Kernel>

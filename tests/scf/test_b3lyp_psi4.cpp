@@ -84,4 +84,36 @@ TEST(B3lypStartGrid, SameResultAsFinalGridThroughout) {
   EXPECT_LT((with_start.result.fock[0] - reference.result.fock[0]).cwiseAbs().maxCoeff(), 1e-7);
   // The start grid was used: the first iteration's energy differs by its grid error.
   EXPECT_GT(std::abs(with_start.result.history[0].energy - reference.result.history[0].energy), 1e-7);
+  // Start grid alone, then corrected by the final grid, which is evaluated only at refreshes,
+  // the last of which ends the SCF.
+  int start = 0, corrected = 0, final_grid = 0;
+  for (const auto& h : with_start.result.history) {
+    start += h.xc_grid == "start";
+    corrected += h.xc_grid == "start+correction";
+    final_grid += h.xc_grid == "final+start";
+  }
+  EXPECT_GT(start, 0);
+  EXPECT_GT(corrected, 0);
+  EXPECT_GE(final_grid, 2);
+  EXPECT_LT(final_grid, corrected);
+  EXPECT_EQ(with_start.result.history.back().xc_grid, "final+start");
+  for (const auto& h : reference.result.history) EXPECT_EQ(h.xc_grid, "final");
+}
+
+// Without the correction, the final grid alone after the switch: the same result as well.
+TEST(B3lypStartGrid, UncorrectedSwitchSameResult) {
+  const Molecule mol = test::molecule_from_xyz_lines(test::reference_molecule("formaldehyde").xyz);
+  scf::ScfSettings s;
+  s.method = "b3lyp";
+  s.density_fitting = true;
+  s.convergence.energy_tolerance = 1e-11;
+  s.convergence.commutator_tolerance = 1e-9;
+  const auto corrected = scf::run_scf(mol, s);
+  s.start_grid_corrected = false;
+  const auto plain = scf::run_scf(mol, s);
+  ASSERT_TRUE(corrected.result.converged);
+  ASSERT_TRUE(plain.result.converged);
+  EXPECT_NEAR(plain.result.energy, corrected.result.energy, 1e-9);
+  for (const auto& h : plain.result.history) EXPECT_NE(h.xc_grid, "start+correction");
+  EXPECT_EQ(plain.result.history.back().xc_grid, "final");
 }

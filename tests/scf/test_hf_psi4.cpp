@@ -92,3 +92,27 @@ TEST(HfInvariance, SizeConsistency) {
   auto e2 = scf::run_scf(two, s).result.energy;
   EXPECT_NEAR(e2, 2 * e1, 1e-8);
 }
+
+// --d-conv-rms: the commutator test on the RMS of [F,P] (Psi4's D_CONVERGENCE) stops at the
+// first iteration where both tests pass, never later than the stricter largest-element test,
+// and the RMS it reports is sqrt(mean of squares) <= the largest element.
+TEST(HfConvergence, RmsCommutatorTest) {
+  const auto mol = test::molecule_from_xyz_lines(test::reference_molecule("ethanol").xyz);
+  scf::ScfSettings s;
+  s.density_fitting = true;
+  s.convergence.energy_tolerance = 1e-6;  // loose, so that the commutator test decides
+  s.convergence.commutator_tolerance = 1e-6;
+  const auto by_max = scf::run_scf(mol, s).result;
+  s.convergence.commutator_rms = true;
+  const auto by_rms = scf::run_scf(mol, s).result;
+  ASSERT_TRUE(by_max.converged);
+  ASSERT_TRUE(by_rms.converged);
+  EXPECT_LT(by_rms.iterations, by_max.iterations);
+  for (const auto& h : by_rms.history) EXPECT_LE(h.commutator_rms, h.commutator);
+  EXPECT_LT(by_rms.history.back().commutator_rms, 1e-6);
+  EXPECT_GE(by_rms.history.back().commutator, 1e-6);  // the max test would have gone on
+  const auto& before = by_rms.history[by_rms.history.size() - 2];
+  EXPECT_TRUE(before.commutator_rms >= 1e-6 || std::abs(before.delta_energy) >= 1e-6);
+  // Same trajectory up to the stop: identical iterations.
+  for (int i = 0; i < by_rms.iterations; ++i) EXPECT_EQ(by_rms.history[i].energy, by_max.history[i].energy);
+}
