@@ -43,7 +43,8 @@ integrals::FactoredDensity occupied_density(const Eigen::MatrixXd& C, int nocc) 
 //   Corrected - the start grid plus the correction: V_start(D) + dV and
 //               E_start(D) + dE + sum_spin tr(dV (D - D_ref)), the energy linearised like V so
 //               that its error is second order in D - D_ref;
-//   Final     - the final grid alone (no start grid, or corrections disabled).
+//   Final     - the final grid alone (no start grid, corrections disabled, or after 3
+//               refreshes did not end the SCF).
 // Only Refresh and Final iterations are exact, and only they may end the SCF.
 class XcSchedule {
  public:
@@ -77,6 +78,7 @@ class XcSchedule {
         D_ref_ = D;
         correction_pending_ = true;
         since_refresh_ = 0;
+        ++refreshes_;
         return energy_shift_;
       }
       case Kind::Corrected: {
@@ -98,30 +100,43 @@ class XcSchedule {
   }
 
   // Chooses the next iteration's kind from this one's convergence measures: the largest
-  // commutator element, and how close the convergence tests are to passing (`closeness` =
-  // tested commutator / its tolerance, +inf while the energy test fails).
-  void advance(double commutator, double closeness) {
+  // commutator element, the tested commutator over its tolerance, and the energy test.
+  void advance(double commutator, double commutator_ratio, bool energy_passes) {
+    const double closeness = energy_passes ? commutator_ratio : std::numeric_limits<double>::infinity();
     switch (kind_) {
       case Kind::Start:
         if (commutator < p_.xc_start_until) kind_ = p_.xc_start_corrected ? Kind::Refresh : Kind::Final;
         break;
       case Kind::Refresh:
-        kind_ = Kind::Corrected;
+        // Commutator converged but dE not: dE compared with a corrected energy, whose
+        // second-order error may exceed a tight energy tolerance, so stay exact: the next dE
+        // is then between two exact energies.
+        kind_ = commutator_ratio < 1.0 && !energy_passes ? Kind::Refresh : Kind::Corrected;
         break;
       case Kind::Corrected:
         // Converged, or expected to be after one more iteration (commutators fall ~3x per
         // iteration there), as far as the corrected grid can tell: confirm on the final grid.
         // A long stretch without refresh also gets one, in case D has moved far from D_ref.
-        if (closeness < kRefreshCloseness || since_refresh_ >= kMaxCorrected) kind_ = Kind::Refresh;
+        // After kMaxRefreshes the final grid alone: near a fixed point the corrected and the
+        // final Fock matrices may differ by more than the tolerance (seen on the OH radical at
+        // |[F,D]| ~ 2e-9), and alternating them in DIIS would then never converge.
+        // A corrected step that barely lowers the commutator means the correction has gone stale.
+        if (closeness < kRefreshCloseness || since_refresh_ >= kMaxCorrected ||
+            (since_refresh_ > 1 && commutator > kStall * last_commutator_))
+          kind_ = refreshes_ < kMaxRefreshes ? Kind::Refresh : Kind::Final;
         break;
       case Kind::Final:
         break;
     }
+    last_commutator_ = commutator;
   }
 
  private:
   static constexpr int kMaxCorrected = 8;
   static constexpr double kRefreshCloseness = 3.0;
+  static constexpr int kMaxRefreshes = 3;
+  static constexpr double kStall = 0.8;
+  double last_commutator_ = 0.0;
   const ScfProblem& p_;
   double spin_weight_;
   Kind kind_;
@@ -129,6 +144,7 @@ class XcSchedule {
   std::vector<Eigen::MatrixXd> dV_, D_ref_;
   bool correction_pending_ = false;
   int since_refresh_ = 0;
+  int refreshes_ = 0;
 };
 
 }  // namespace
@@ -273,9 +289,8 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
     // error (~1e-5 Eh) is far below the commutator at the switch, and a restart would cost
     // ~3 iterations (measured on a 19-atom QM9 molecule).
     if (p.xc)
-      xc_schedule.advance(commutator, iter > 1 && std::abs(de) < opt.energy_tolerance
-                                          ? tested / opt.commutator_tolerance
-                                          : std::numeric_limits<double>::infinity());
+      xc_schedule.advance(commutator, tested / opt.commutator_tolerance,
+                          iter > 1 && std::abs(de) < opt.energy_tolerance);
     IterationRecord rec{iter, energy, de, commutator, commutator_rms, seconds_since(t_iter),
                         p.xc ? XcSchedule::name(xc_kind) : ""};
     r.history.push_back(rec);

@@ -84,19 +84,22 @@ TEST(B3lypStartGrid, SameResultAsFinalGridThroughout) {
   EXPECT_LT((with_start.result.fock[0] - reference.result.fock[0]).cwiseAbs().maxCoeff(), 1e-7);
   // The start grid was used: the first iteration's energy differs by its grid error.
   EXPECT_GT(std::abs(with_start.result.history[0].energy - reference.result.history[0].energy), 1e-7);
-  // Start grid alone, then corrected by the final grid, which is evaluated only at refreshes,
-  // the last of which ends the SCF.
-  int start = 0, corrected = 0, final_grid = 0;
+  // Start grid alone, then corrected by the final grid, which is evaluated only at refreshes
+  // (at most 3, then alone): well under half the iterations, and the last one ends the SCF.
+  int start = 0, corrected = 0, refreshes = 0, final_grid = 0;
   for (const auto& h : with_start.result.history) {
     start += h.xc_grid == "start";
     corrected += h.xc_grid == "start+correction";
-    final_grid += h.xc_grid == "final+start";
+    refreshes += h.xc_grid == "final+start";
+    final_grid += h.xc_grid == "final+start" || h.xc_grid == "final";
   }
   EXPECT_GT(start, 0);
   EXPECT_GT(corrected, 0);
-  EXPECT_GE(final_grid, 2);
-  EXPECT_LT(final_grid, corrected);
-  EXPECT_EQ(with_start.result.history.back().xc_grid, "final+start");
+  EXPECT_GE(refreshes, 1);
+  EXPECT_LE(refreshes, 3);
+  EXPECT_LT(2 * final_grid, with_start.result.iterations);
+  const std::string last = with_start.result.history.back().xc_grid;
+  EXPECT_TRUE(last == "final+start" || last == "final") << last;
   for (const auto& h : reference.result.history) EXPECT_EQ(h.xc_grid, "final");
 }
 
