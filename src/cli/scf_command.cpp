@@ -94,12 +94,13 @@ nlohmann::json summary_json(const scf::ScfRun& run, const ScfArgs& args, const E
   j["timings"] = run.timings;
   j["threads"] = omp_get_max_threads();
   nlohmann::json hist = nlohmann::json::array();
-  for (const auto& h : r.history)
-    hist.push_back({{"iteration", h.iteration}, {"energy", h.energy}, {"delta_energy", h.delta_energy},
-                    {"commutator", h.commutator},
-                    {"commutator_rms", h.commutator_rms}, {"seconds", h.seconds}});
-  for (size_t i = 0; i < r.history.size(); ++i)
-    if (!r.history[i].xc_grid.empty()) hist[i]["xc_grid"] = r.history[i].xc_grid;
+  for (const auto& h : r.history) {
+    nlohmann::json it = {{"iteration", h.iteration},   {"energy", h.energy},
+                         {"delta_energy", h.delta_energy}, {"commutator", h.commutator},
+                         {"commutator_rms", h.commutator_rms}, {"seconds", h.seconds}};
+    if (!h.xc_grid.empty()) it["xc_grid"] = h.xc_grid;
+    hist.push_back(std::move(it));
+  }
   j["history"] = hist;
   return j;
 }

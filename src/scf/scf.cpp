@@ -114,13 +114,13 @@ class XcSchedule {
         kind_ = commutator_ratio < 1.0 && !energy_passes ? Kind::Refresh : Kind::Corrected;
         break;
       case Kind::Corrected:
-        // Converged, or expected to be after one more iteration (commutators fall ~3x per
-        // iteration there), as far as the corrected grid can tell: confirm on the final grid.
-        // A long stretch without refresh also gets one, in case D has moved far from D_ref.
-        // After kMaxRefreshes the final grid alone: near a fixed point the corrected and the
-        // final Fock matrices may differ by more than the tolerance (seen on the OH radical at
-        // |[F,D]| ~ 2e-9), and alternating them in DIIS would then never converge.
-        // A corrected step that barely lowers the commutator means the correction has gone stale.
+        // Refresh when converged, or expected to be after one more iteration (commutators
+        // fall ~3x per iteration there), as far as the corrected grid can tell; when a step
+        // barely lowers the commutator (the correction has gone stale); and after a long
+        // stretch, in case D has moved far from D_ref. After kMaxRefreshes the final grid
+        // alone: near a fixed point the corrected and final Fock matrices may differ by more
+        // than the tolerance (OH radical at |[F,D]| ~ 2e-9), and alternating them in DIIS
+        // would then never converge.
         if (closeness < kRefreshCloseness || since_refresh_ >= kMaxCorrected ||
             (since_refresh_ > 1 && commutator > kStall * last_commutator_))
           kind_ = refreshes_ < kMaxRefreshes ? Kind::Refresh : Kind::Final;
@@ -136,7 +136,6 @@ class XcSchedule {
   static constexpr double kRefreshCloseness = 3.0;
   static constexpr int kMaxRefreshes = 3;
   static constexpr double kStall = 0.8;
-  double last_commutator_ = 0.0;
   const ScfProblem& p_;
   double spin_weight_;
   Kind kind_;
@@ -145,6 +144,7 @@ class XcSchedule {
   bool correction_pending_ = false;
   int since_refresh_ = 0;
   int refreshes_ = 0;
+  double last_commutator_ = 0.0;
 };
 
 }  // namespace

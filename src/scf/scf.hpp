@@ -81,9 +81,9 @@ struct ScfProblem {
   // Optional XC term on a coarser grid (~5x fewer points): alone while the commutator is above
   // xc_start_until (far from convergence the grid error is irrelevant); then, with
   // xc_start_corrected, plus the correction V_xc - V_start measured on both grids at one
-  // density and refreshed when the SCF looks converged (or every 8 iterations). Only
-  // iterations on `xc` can end the SCF, so the result is that of `xc` alone. Without
-  // xc_start_corrected, `xc` alone after the switch.
+  // density and refreshed when the SCF looks converged, stalls, or every 8 iterations (after 3
+  // refreshes `xc` alone). Only iterations on `xc` can end the SCF, so the result is that of
+  // `xc` alone. Without xc_start_corrected, `xc` alone after the switch.
   XcTerm* xc_start = nullptr;
   double xc_start_until = 1e-2;
   bool xc_start_corrected = true;

@@ -207,10 +207,9 @@ XcIntegrator::XcIntegrator(const Molecule& mol, const BasisSet& basis,
 
 double XcIntegrator::mean_functions_per_batch() const {
   if (batch_basis_.empty()) return 0.0;
-  std::vector<double> kept(batch_basis_.size(), 0.0);
-  for_each_batch(functional_.needs_gradient(),
-                 [&](int, int b, const BatchView& v, Workspace&) { kept[b] = v.aos.size(); });
-  return std::accumulate(kept.begin(), kept.end(), 0.0) / kept.size();
+  double kept = 0.0;  // the significance lists are fixed at construction: no pass over the grid
+  for (const BatchBasis& bb : batch_basis_) kept += static_cast<double>(bb.aos.size());
+  return kept / static_cast<double>(batch_basis_.size());
 }
 
 template <class Kernel>
