@@ -64,8 +64,7 @@ double AtomicPartition::step(double nu) const {
   return 0.5 * (1.0 - f);
 }
 
-double AtomicPartition::cell_function(int A, const std::vector<double>& dist,
-                                      double stop_below) const {
+double AtomicPartition::cell_function(int A, const double* dist, double stop_below) const {
   double p = 1.0;
   for (int B = 0; B < natoms_ && p > stop_below; ++B) {
     if (B == A) continue;
@@ -75,20 +74,27 @@ double AtomicPartition::cell_function(int A, const std::vector<double>& dist,
   return p > stop_below ? p : 0.0;
 }
 
-double AtomicPartition::weight(const Eigen::Vector3d& r, int A, std::vector<double>& dist) const {
+double AtomicPartition::weight(const Eigen::Vector3d& r, int A, std::vector<double>& scratch) const {
   if (natoms_ == 1) return 1.0;
-  dist.resize(natoms_);
+  scratch.resize(2 * static_cast<size_t>(natoms_));
+  double* dist = scratch.data();
+  double* s_AB = dist + natoms_;
   for (int B = 0; B < natoms_; ++B) dist[B] = (r - positions_[B]).norm();
-  const double pa = cell_function(A, dist, 0.0);
+  double pa = 1.0;
+  for (int B = 0; B < natoms_; ++B) {
+    if (B == A) continue;
+    const double mu = (dist[A] - dist[B]) * inv_distance_(A, B);
+    s_AB[B] = step(mu + size_adjust_(A, B) * (1.0 - mu * mu));
+    pa *= s_AB[B];
+  }
   if (pa == 0.0) return 0.0;
-  // P_B <= s(nu_BA), so atoms whose cell function cannot reach 1e-17 P_A are skipped: this
-  // makes the cost ~natoms per point instead of natoms^2 away from cell boundaries.
+  // P_B <= s(nu_BA) = 1 - s(nu_AB) (nu_BA = -nu_AB and s(-x) = 1 - s(x)), so atoms whose cell
+  // function cannot reach 1e-17 P_A are skipped: the cost is ~natoms per point instead of
+  // natoms^2 away from cell boundaries.
   const double negligible = 1e-17 * pa;
   double denominator = pa;
   for (int B = 0; B < natoms_; ++B) {
-    if (B == A) continue;
-    const double mu = (dist[B] - dist[A]) * inv_distance_(B, A);
-    if (step(mu + size_adjust_(B, A) * (1.0 - mu * mu)) <= negligible) continue;
+    if (B == A || 1.0 - s_AB[B] <= negligible) continue;
     denominator += cell_function(B, dist, negligible);
   }
   return pa / denominator;
@@ -98,7 +104,7 @@ Eigen::VectorXd AtomicPartition::all_weights(const Eigen::Vector3d& r) const {
   Eigen::VectorXd p(natoms_);
   std::vector<double> dist(natoms_);
   for (int B = 0; B < natoms_; ++B) dist[B] = (r - positions_[B]).norm();
-  for (int A = 0; A < natoms_; ++A) p[A] = cell_function(A, dist, 0.0);
+  for (int A = 0; A < natoms_; ++A) p[A] = cell_function(A, dist.data(), 0.0);
   return p / p.sum();
 }
 

@@ -29,14 +29,14 @@ class AtomicPartition {
   AtomicPartition(const Molecule& mol, NuclearScheme scheme,
                   RadialScale radii = RadialScale::BraggSlater);
 
-  // w_A(r). `distances` is caller-provided scratch (resized here) so that threads share nothing.
-  double weight(const Eigen::Vector3d& r, int A, std::vector<double>& distances) const;
+  // w_A(r). `scratch` is caller-provided (resized here) so that threads share nothing.
+  double weight(const Eigen::Vector3d& r, int A, std::vector<double>& scratch) const;
   // All w_A(r), A = 0..natoms-1 (no screening; for tests and diagnostics).
   Eigen::VectorXd all_weights(const Eigen::Vector3d& r) const;
 
  private:
   double step(double nu) const;
-  double cell_function(int A, const std::vector<double>& dist, double stop_below) const;
+  double cell_function(int A, const double* dist, double stop_below) const;
 
   NuclearScheme scheme_;
   int natoms_ = 0;

@@ -24,7 +24,9 @@ struct ShellPoints {
 };
 
 // Recursive median bisection along the longest box edge: leaves hold <= max_points points
-// and are spatially compact, which is what basis-function screening per batch needs.
+// and are spatially compact, which is what basis-function screening per batch needs. Large
+// halves are split in parallel (OpenMP tasks); each subtree collects its own leaves, joined in
+// tree order, so the batches do not depend on the thread count.
 void bisect(const Eigen::MatrixX3d& p, std::vector<int>& idx, int begin, int end, int max_points,
             std::vector<std::pair<int, int>>& leaves) {
   if (end - begin <= max_points) {
@@ -43,8 +45,18 @@ void bisect(const Eigen::MatrixX3d& p, std::vector<int>& idx, int begin, int end
     const double pa = p(a, axis), pb = p(b, axis);
     return pa < pb || (pa == pb && a < b);  // total order: deterministic batches
   });
+  constexpr int kParallelPoints = 20000;
+  if (end - begin < kParallelPoints) {
+    bisect(p, idx, begin, mid, max_points, leaves);
+    bisect(p, idx, mid, end, max_points, leaves);
+    return;
+  }
+  std::vector<std::pair<int, int>> right;
+#pragma omp task shared(p, idx, right)
+  bisect(p, idx, mid, end, max_points, right);
   bisect(p, idx, begin, mid, max_points, leaves);
-  bisect(p, idx, mid, end, max_points, leaves);
+#pragma omp taskwait
+  leaves.insert(leaves.end(), right.begin(), right.end());
 }
 
 int shell_degree(const GridOptions& opt, int nominal, int radial_index, int nradial, int Z) {
@@ -158,7 +170,11 @@ MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) 
   std::vector<int> order(npoints);
   std::iota(order.begin(), order.end(), 0);
   std::vector<std::pair<int, int>> leaves;
-  if (npoints > 0) bisect(points, order, 0, static_cast<int>(npoints), opt.max_batch_points, leaves);
+  if (npoints > 0) {
+#pragma omp parallel
+#pragma omp single
+    bisect(points, order, 0, static_cast<int>(npoints), opt.max_batch_points, leaves);
+  }
 
   grid.points_.resize(npoints, 3);
   grid.weights_.resize(npoints);

@@ -13,8 +13,9 @@ namespace {
 
 class KohnShamXc final : public XcTerm {
  public:
-  KohnShamXc(xc::Functional f, const Molecule& mol, const BasisSet& basis, const grid::MolecularGrid& grid)
-      : alpha_(f.exact_exchange_fraction()), integrator_(mol, basis, grid, f) {}
+  KohnShamXc(xc::Functional f, const Molecule& mol, const BasisSet& basis, const grid::MolecularGrid& grid,
+             const xc::XcOptions& options)
+      : alpha_(f.exact_exchange_fraction()), integrator_(mol, basis, grid, f, options) {}
   double exact_exchange_fraction() const override { return alpha_; }
   double compute(const std::vector<Eigen::MatrixXd>& D, std::vector<Eigen::MatrixXd>& V) override {
     if (D.size() == 1) {  // restricted: D is the per-spin density, the integrator takes the total
@@ -35,12 +36,14 @@ class KohnShamXc final : public XcTerm {
 }  // namespace
 
 std::unique_ptr<XcTerm> make_xc_term(const std::string& name, const Molecule& mol, const BasisSet& basis,
-                                     const grid::MolecularGrid& grid) {
+                                     const grid::MolecularGrid& grid, size_t basis_cache_bytes) {
   auto f = xc::Functional::from_name(name);
   if (!f.has_density_functional()) return nullptr;
   if (f.exact_exchange().range_separated())
     throw Error("functional '" + name + "' is range-separated; range-separated exchange is not supported yet");
-  return std::make_unique<KohnShamXc>(std::move(f), mol, basis, grid);
+  xc::XcOptions options;
+  options.basis_cache_bytes = basis_cache_bytes;
+  return std::make_unique<KohnShamXc>(std::move(f), mol, basis, grid, options);
 }
 
 Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,

@@ -100,9 +100,15 @@ class XcSchedule {
   }
 
   // Chooses the next iteration's kind from this one's convergence measures: the largest
-  // commutator element, the tested commutator over its tolerance, and the energy test.
-  void advance(double commutator, double commutator_ratio, bool energy_passes) {
-    const double closeness = energy_passes ? commutator_ratio : std::numeric_limits<double>::infinity();
+  // commutator element, and the tested commutator and |dE| over their tolerances.
+  void advance(double commutator, double commutator_ratio, double energy_ratio) {
+    const bool energy_passes = energy_ratio < 1.0;
+    // The energy error is quadratic in the density error, so |dE| is expected to fall by the
+    // square of the commutator's last reduction, with a margin of 2: a refresh whose commutator
+    // passes but whose dE does not costs another exact iteration.
+    const double reduction = last_commutator_ > 0.0 ? std::min(commutator / last_commutator_, 1.0) : 1.0;
+    const bool energy_will_pass = 2.0 * energy_ratio * reduction * reduction < 1.0;
+    const double closeness = energy_will_pass ? commutator_ratio : std::numeric_limits<double>::infinity();
     switch (kind_) {
       case Kind::Start:
         if (commutator < p_.xc_start_until) kind_ = p_.xc_start_corrected ? Kind::Refresh : Kind::Final;
@@ -290,7 +296,7 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
     // ~3 iterations (measured on a 19-atom QM9 molecule).
     if (p.xc)
       xc_schedule.advance(commutator, tested / opt.commutator_tolerance,
-                          iter > 1 && std::abs(de) < opt.energy_tolerance);
+                          iter > 1 ? std::abs(de) / opt.energy_tolerance : std::numeric_limits<double>::infinity());
     IterationRecord rec{iter, energy, de, commutator, commutator_rms, seconds_since(t_iter),
                         p.xc ? XcSchedule::name(xc_kind) : ""};
     r.history.push_back(rec);

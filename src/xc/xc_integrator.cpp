@@ -164,50 +164,61 @@ XcIntegrator::XcIntegrator(const Molecule& mol, const BasisSet& basis,
   std::vector<double> extent(basis_.shells.size());
   for (size_t s = 0; s < extent.size(); ++s)
     extent[s] = shell_extent(basis_.shells[s], options_.basis_tolerance);
-  const bool gradients = functional_.needs_gradient();
   const int nbatch = static_cast<int>(grid_.batches().size());
   batch_basis_.resize(nbatch);
-#pragma omp parallel
-  {
-    BasisValues chi;
-    Eigen::ArrayXd norms;
-#pragma omp for schedule(dynamic, 4)
-    for (int b = 0; b < nbatch; ++b) {
-      const grid::GridBatch& batch = grid_.batches()[b];
-      std::vector<int> reaching;  // shells whose extent reaches the batch
-      for (size_t s = 0; s < extent.size(); ++s)
-        if ((basis_.shells[s].center - batch.center).norm() - batch.radius <= extent[s])
-          reaching.push_back(static_cast<int>(s));
-      if (reaching.empty()) continue;
-      evaluate_basis(basis_, reaching, grid_.points().middleRows(batch.begin, batch.size()), gradients, chi);
-      const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
-      const std::vector<int> kept = significant_columns(chi, w, gradients, options_.significance_tolerance, norms);
-      // Keep the shells with a significant function; renumber the kept columns within them.
-      BatchBasis& bb = batch_basis_[b];
-      size_t next = 0;
-      int column = 0, evaluated = 0;
-      for (int s : reaching) {
-        const int size = basis_.shells[s].size();
-        const size_t first = next;
-        while (next < kept.size() && kept[next] < column + size) ++next;
-        if (next > first) {
-          bb.shells.push_back(s);
-          for (size_t k = first; k < next; ++k) {
-            bb.columns.push_back(evaluated + kept[k] - column);
-            bb.aos.push_back(basis_.shell_offset[s] + kept[k] - column);
-          }
-          evaluated += size;
-        }
-        column += size;
+  batch_ready_ = std::make_unique<std::once_flag[]>(nbatch);
+  basis_cache_.resize(nbatch);
+  const size_t values_per_point = functional_.needs_gradient() ? 4 : 1;
+  size_t cache_bound = 0;  // upper bound: every reaching function, decided in batch order
+  for (int b = 0; b < nbatch; ++b) {
+    const grid::GridBatch& batch = grid_.batches()[b];
+    BatchBasis& bb = batch_basis_[b];
+    int functions = 0;
+    for (size_t s = 0; s < extent.size(); ++s)
+      if ((basis_.shells[s].center - batch.center).norm() - batch.radius <= extent[s]) {
+        bb.reaching.push_back(static_cast<int>(s));
+        functions += basis_.shells[s].size();
       }
-      if (static_cast<int>(bb.columns.size()) == evaluated) bb.columns.clear();  // all of them
-    }
+    const size_t bytes = sizeof(double) * values_per_point * static_cast<size_t>(functions) *
+                         static_cast<size_t>(batch.size());
+    bb.cacheable = !bb.reaching.empty() && cache_bound + bytes <= options_.basis_cache_bytes;
+    if (bb.cacheable) cache_bound += bytes;
   }
+}
+
+void XcIntegrator::select_functions(int b, BasisValues& chi) const {
+  const bool gradients = functional_.needs_gradient();
+  const grid::GridBatch& batch = grid_.batches()[b];
+  BatchBasis& bb = batch_basis_[b];
+  evaluate_basis(basis_, bb.reaching, grid_.points().middleRows(batch.begin, batch.size()), gradients, chi);
+  const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
+  Eigen::ArrayXd norms;
+  const std::vector<int> kept = significant_columns(chi, w, gradients, options_.significance_tolerance, norms);
+  compact_columns(kept, gradients, chi);
+  // Keep the shells with a significant function; renumber the kept columns within them.
+  size_t next = 0;
+  int column = 0, evaluated = 0;
+  for (int s : bb.reaching) {
+    const int size = basis_.shells[s].size();
+    const size_t first = next;
+    while (next < kept.size() && kept[next] < column + size) ++next;
+    if (next > first) {
+      bb.shells.push_back(s);
+      for (size_t k = first; k < next; ++k) {
+        bb.columns.push_back(evaluated + kept[k] - column);
+        bb.aos.push_back(basis_.shell_offset[s] + kept[k] - column);
+      }
+      evaluated += size;
+    }
+    column += size;
+  }
+  if (static_cast<int>(bb.columns.size()) == evaluated) bb.columns.clear();  // all of them
 }
 
 double XcIntegrator::mean_functions_per_batch() const {
   if (batch_basis_.empty()) return 0.0;
-  double kept = 0.0;  // the significance lists are fixed at construction: no pass over the grid
+  for_each_batch(false, [](int, int, const BatchView&, Workspace&) {});  // lists, if not yet made
+  double kept = 0.0;
   for (const BatchBasis& bb : batch_basis_) kept += static_cast<double>(bb.aos.size());
   return kept / static_cast<double>(batch_basis_.size());
 }
@@ -215,6 +226,9 @@ double XcIntegrator::mean_functions_per_batch() const {
 template <class Kernel>
 void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
   const int nbatch = static_cast<int>(batch_basis_.size());
+  // The first pass evaluates every shell reaching a batch (for the significance test): the
+  // functional's gradients then, whatever this pass needs.
+  const bool list_gradients = functional_.needs_gradient();
 #pragma omp parallel
   {
     Workspace ws;
@@ -222,17 +236,40 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
 #pragma omp for schedule(static, 1)  // fixed batch-to-thread map: reproducible sums
     for (int b = 0; b < nbatch; ++b) {
       const BatchBasis& bb = batch_basis_[b];
+      if (bb.reaching.empty()) continue;
+      BasisValues& cached = basis_cache_[b];
+      bool evaluated = false;
+      std::call_once(batch_ready_[b], [&] {
+        if (!bb.cacheable) {
+          select_functions(b, ws.chi);
+        } else {
+          select_functions(b, cached);
+          const Eigen::Index n = static_cast<Eigen::Index>(bb.aos.size());  // keep only those
+          cached.value.conservativeResize(Eigen::NoChange, n);
+          if (list_gradients) {
+            cached.dx.conservativeResize(Eigen::NoChange, n);
+            cached.dy.conservativeResize(Eigen::NoChange, n);
+            cached.dz.conservativeResize(Eigen::NoChange, n);
+          }
+        }
+        evaluated = true;
+      });
       if (bb.aos.empty()) continue;
-      const grid::GridBatch& batch = grid_.batches()[b];
-      const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
-      evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
-                     gradients, ws.chi);
-      if (!bb.columns.empty()) compact_columns(bb.columns, gradients, ws.chi);
       const int n = static_cast<int>(bb.aos.size());
-      const auto X = ws.chi.value.leftCols(n);
-      const BatchView view{bb.aos, X, gradients ? ws.chi.dx.leftCols(n) : X,
-                           gradients ? ws.chi.dy.leftCols(n) : X,
-                           gradients ? ws.chi.dz.leftCols(n) : X, w};
+      const grid::GridBatch& batch = grid_.batches()[b];
+      const bool use_cache = bb.cacheable && (list_gradients || !gradients);
+      const BasisValues* chi = use_cache ? &cached : &ws.chi;
+      if (!use_cache && (!evaluated || bb.cacheable || (gradients && !list_gradients))) {
+        // Each column depends only on its shell and the points: the same values as the first
+        // pass evaluated among all reaching shells.
+        evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
+                       gradients, ws.chi);
+        if (!bb.columns.empty()) compact_columns(bb.columns, gradients, ws.chi);
+      }
+      const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
+      const auto X = chi->value.leftCols(n);
+      const BatchView view{bb.aos, X, gradients ? chi->dx.leftCols(n) : X,
+                           gradients ? chi->dy.leftCols(n) : X, gradients ? chi->dz.leftCols(n) : X, w};
       kernel(thread, b, view, ws);
     }
   }

@@ -6,11 +6,14 @@
 // functions whose extent reaches the batch, with dense products
 // chi[np x nlocal] * D[nlocal x nlocal]; batches are spread over OpenMP threads.
 #include <Eigen/Core>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include "basis/basis_set.hpp"
 #include "chem/molecule.hpp"
 #include "grid/molecular_grid.hpp"
+#include "xc/basis_on_grid.hpp"
 #include "xc/functional.hpp"
 
 namespace hamlet::xc {
@@ -24,8 +27,14 @@ struct XcOptions {
   // GGAs): by Cauchy-Schwarz every dropped contribution to rho, grad rho or V is below this
   // times max |vrho|, |vsigma grad rho| or |eps| (and |D|). Near a nucleus the weights are
   // tiny, so diffuse neighbours drop out there. 0 keeps every function selected by
-  // basis_tolerance.
-  double significance_tolerance = 1e-12;
+  // basis_tolerance. 1e-11: on a 19-atom QM9 molecule (B3LYP/def2-SVP, level 2) E_xc moves by
+  // 4e-11 Eh and V by 3e-11 against no screening, with 92 of 112 reaching functions per batch
+  // (bench_xc); the XC build is ~4 % faster than at 1e-12.
+  double significance_tolerance = 1e-11;
+  // Basis values (and gradients) of whole batches kept in memory up to this many bytes, the
+  // batches taken in order by an upper bound of their size: an integrator called every SCF
+  // iteration on a small grid then evaluates the basis once. 0 caches nothing.
+  size_t basis_cache_bytes = 0;
 };
 
 struct XcResult {
@@ -63,21 +72,32 @@ class XcIntegrator {
 
  private:
   // Which functions a batch works with. The significance test depends only on the grid and
-  // the basis, so it runs once, in the constructor.
+  // the basis; it runs once per batch, on the values of the batch's first use (so the basis is
+  // not evaluated on the whole grid just for it).
   struct BatchBasis {
-    std::vector<int> shells;   // shells evaluated: those with a significant function
-    std::vector<int> columns;  // the significant columns among theirs (empty: all)
-    std::vector<int> aos;      // AO indices of the significant functions, in column order
+    std::vector<int> reaching;  // shells whose extent reaches the batch (constructor)
+    std::vector<int> shells;    // shells evaluated: those with a significant function
+    std::vector<int> columns;   // the significant columns among theirs (empty: all)
+    std::vector<int> aos;       // AO indices of the significant functions, in column order
+    bool cacheable = false;     // its values fit in XcOptions::basis_cache_bytes
   };
   struct BatchView;
   template <class Kernel>
   void for_each_batch(bool gradients, Kernel&& kernel) const;
+  // Significant functions of batch b from the values of its reaching shells, left compacted
+  // in `values`.
+  void select_functions(int b, BasisValues& values) const;
 
   BasisSet basis_;
   grid::MolecularGrid grid_;
   Functional functional_;
   XcOptions options_;
-  std::vector<BatchBasis> batch_basis_;
+  // Filled lazily by the first pass over the grid (guarded per batch by batch_ready_); a
+  // batch is handled by one thread per pass, so lists and cache entries are never shared
+  // while being written.
+  mutable std::vector<BatchBasis> batch_basis_;
+  mutable std::unique_ptr<std::once_flag[]> batch_ready_;
+  mutable std::vector<BasisValues> basis_cache_;
 };
 
 }  // namespace hamlet::xc
