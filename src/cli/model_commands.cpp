@@ -41,12 +41,12 @@ int run_predict(const PredictArgs& a) {
                  s.dipole.norm() * units::kAuDipoleInDebye);
     }
   }
-  double inputs = 0, network = 0;
-  for (const auto& p : predictions) inputs += p.seconds_inputs, network += p.seconds_model;
-  fmt::print("hamlet predict: {} structures in {:.2f} s ({:.1f} structures/s; per structure {:.3f} s for S and "
-             "H_SAP, {:.3f} s network) -> {}\n",
-             predictions.size(), seconds, predictions.size() / std::max(seconds, 1e-9),
-             inputs / predictions.size(), network / predictions.size(), a.out);
+  double inputs = 0, network = 0, solve = 0;
+  for (const auto& p : predictions) inputs += p.seconds_inputs, network += p.seconds_model, solve += p.seconds_solve;
+  const double n = static_cast<double>(predictions.size());
+  fmt::print("hamlet predict: {} structures in {:.2f} s ({:.1f} structures/s; per structure {:.4f} s for S and "
+             "H_SAP, {:.4f} s network, {:.4f} s eigenproblem and dipole) -> {}\n",
+             predictions.size(), seconds, n / std::max(seconds, 1e-9), inputs / n, network / n, solve / n, a.out);
   return kExitOk;
 }
 

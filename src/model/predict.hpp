@@ -32,7 +32,8 @@ struct Prediction {
   Eigen::MatrixXd S, H_sap, F;
   FockSolution solution;
   double seconds_inputs = 0;  // S and H_SAP from the geometry
-  double seconds_model = 0;   // graph, network, assembly
+  double seconds_model = 0;   // graph, network (a batched pass shared out by atoms), assembly
+  double seconds_solve = 0;   // F C = S C eps, density, dipole
 };
 
 // Predicts F for a structure. Throws hamlet::Error naming the structure for elements the model
@@ -43,7 +44,8 @@ Prediction predict_structure(LoadedModel& model, const Molecule& mol);
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
                              double overlap_filter = -1.0);
 
-// Loads the model once and predicts every structure (progress bar on stderr when asked).
+// Loads the model once and predicts every structure, several molecules per network pass
+// (the same F as one by one); progress bar on stderr when asked.
 std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
                                            const std::vector<Molecule>& molecules, bool progress,
                                            double overlap_filter = -1.0);

@@ -145,6 +145,16 @@ TEST_F(Training, PredictAndEvaluate) {
     EXPECT_EQ(p.solution.n_occupied, 5);
     EXPECT_TRUE(std::isfinite(p.solution.gap));
   }
+  // predict_structures passes the molecules through the network together: the same F as one
+  // by one (float32 model; sums over a batch may be ordered differently).
+  {
+    model::LoadedModel loaded = model::load_checkpoint(model);
+    for (size_t k = 0; k < mols.size(); ++k) {
+      const model::Prediction single = model::predict_structure(loaded, mols[k]);
+      EXPECT_LT((single.F - preds[k].F).cwiseAbs().maxCoeff(), 1e-6) << k;
+      EXPECT_NEAR(single.solution.homo, preds[k].solution.homo, 1e-6) << k;
+    }
+  }
   model::write_predictions(dir_ / "pred.h5", model, preds);
   EXPECT_TRUE(fs::exists(dir_ / "pred.h5"));
 
