@@ -5,12 +5,15 @@
 namespace hamlet::scf {
 
 std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd>& fock,
-                                               const std::vector<Eigen::MatrixXd>& error) {
+                                               const std::vector<Eigen::MatrixXd>& error,
+                                               const std::vector<Eigen::MatrixXd>& density) {
   focks_.push_back(fock);
   errors_.push_back(error);
+  densities_.push_back(density);
   if (static_cast<int>(focks_.size()) > max_vectors_) {
     focks_.pop_front();
     errors_.pop_front();
+    densities_.pop_front();
   }
   const int n = size();
   if (n == 1) return fock;
@@ -33,9 +36,11 @@ std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd
   if (!c.allFinite()) {  // singular subspace: restart from the newest vector
     auto f = focks_.back();
     auto e = errors_.back();
+    auto d = densities_.back();
     reset();
     focks_.push_back(f);
     errors_.push_back(e);
+    densities_.push_back(d);
     return f;
   }
   std::vector<Eigen::MatrixXd> out(fock.size());
@@ -44,6 +49,10 @@ std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd
     for (int i = 0; i < n; ++i) out[s] += c(i) * focks_[i][s];
   }
   return out;
+}
+
+void Diis::update(int keep_newest, const EntryUpdate& update) {
+  for (int i = 0; i + keep_newest < size(); ++i) update(focks_[i], errors_[i], densities_[i]);
 }
 
 }  // namespace hamlet::scf
