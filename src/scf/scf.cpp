@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <optional>
+#include <utility>
 
 #include "core/error.hpp"
 #include "scf/diis.hpp"
@@ -87,10 +89,8 @@ class XcSchedule {
           energy_shift_ -= p_.xc_start->compute(D_ref_, V);
           for (size_t s = 0; s < V.size(); ++s) dV_[s] -= V[s];
           correction_pending_ = false;
-          change_.dV = dV_;
-          for (size_t s = 0; s < applied_.size(); ++s) change_.dV[s] -= applied_[s];
-          change_.keep_newest = exact_since_change_;
-          change_pending_ = true;
+          change_ = CorrectionChange{dV_, exact_since_change_};
+          for (size_t s = 0; s < applied_.size(); ++s) change_->dV[s] -= applied_[s];
           applied_ = dV_;
           exact_since_change_ = 0;
         }
@@ -113,12 +113,7 @@ class XcSchedule {
     std::vector<Eigen::MatrixXd> dV;
     int keep_newest = 0;
   };
-  bool take_correction_change(CorrectionChange& change) {
-    if (!change_pending_) return false;
-    change = std::move(change_);
-    change_pending_ = false;
-    return true;
-  }
+  std::optional<CorrectionChange> take_correction_change() { return std::exchange(change_, std::nullopt); }
 
   // Chooses the next iteration's kind from this one's convergence measures: the largest
   // commutator element, and the tested commutator and |dE| over their tolerances.
@@ -173,8 +168,7 @@ class XcSchedule {
   int refreshes_ = 0;
   double last_commutator_ = 0.0;
   std::vector<Eigen::MatrixXd> applied_;  // the correction in use (empty: none yet)
-  CorrectionChange change_;
-  bool change_pending_ = false;
+  std::optional<CorrectionChange> change_;
   int exact_since_change_ = 0;
 };
 
@@ -301,13 +295,12 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
       // Fock matrices of the new one, exactly: F(D_i) + dV, error + X^T(dV D_i S - S D_i dV)X
       // (12 QM9 molecules: at the benchmark's tolerances 1 iteration fewer on 3, at hamlet's
       // defaults 1-3 fewer on 8 and 1 more on 1).
-      XcSchedule::CorrectionChange change;
-      if (xc_schedule.take_correction_change(change)) {
-        diis.update(change.keep_newest, [&](std::vector<Eigen::MatrixXd>& fock, std::vector<Eigen::MatrixXd>& error,
+      if (const auto change = xc_schedule.take_correction_change()) {
+        diis.update(change->keep_newest, [&](std::vector<Eigen::MatrixXd>& fock, std::vector<Eigen::MatrixXd>& error,
                                             const std::vector<Eigen::MatrixXd>& density) {
           for (int s = 0; s < nspin; ++s) {
-            fock[s] += change.dV[s];
-            const Eigen::MatrixXd dVDS = change.dV[s] * density[s] * p.S;
+            fock[s] += change->dV[s];
+            const Eigen::MatrixXd dVDS = change->dV[s] * density[s] * p.S;
             error[s] += X.transpose() * (dVDS - dVDS.transpose()) * X;
           }
         });

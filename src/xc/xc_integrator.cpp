@@ -226,9 +226,10 @@ double XcIntegrator::mean_functions_per_batch() const {
 template <class Kernel>
 void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
   const int nbatch = static_cast<int>(batch_basis_.size());
-  // The first pass evaluates every shell reaching a batch (for the significance test): the
-  // functional's gradients then, whatever this pass needs.
+  // Passes want the functional's gradients or none; the first pass (the significance test)
+  // and the cache always hold the functional's, a superset.
   const bool list_gradients = functional_.needs_gradient();
+  if (gradients && !list_gradients) throw Error("XC: gradients requested for a functional without them");
 #pragma omp parallel
   {
     Workspace ws;
@@ -257,9 +258,8 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
       if (bb.aos.empty()) continue;
       const int n = static_cast<int>(bb.aos.size());
       const grid::GridBatch& batch = grid_.batches()[b];
-      const bool use_cache = bb.cacheable && (list_gradients || !gradients);
-      const BasisValues* chi = use_cache ? &cached : &ws.chi;
-      if (!use_cache && (!evaluated || bb.cacheable || (gradients && !list_gradients))) {
+      const BasisValues* chi = bb.cacheable ? &cached : &ws.chi;
+      if (!bb.cacheable && !evaluated) {
         // Each column depends only on its shell and the points: the same values as the first
         // pass evaluated among all reaching shells.
         evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
