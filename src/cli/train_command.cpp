@@ -44,6 +44,8 @@ model::TrainOptions train_options_from_config(const train::Config& c) {
   o.ema_decay = c.get<double>("optim.ema_decay");
   o.loss = c.get<std::string>("optim.loss");
   o.loss_normalization = c.get<std::string>("optim.loss_normalization");
+  o.eigenvalue_weight = c.get<double>("optim.eigenvalue_weight");
+  o.eigenvalue_virtuals = c.get<int>("optim.eigenvalue_virtuals");
   o.early_stopping_patience = c.get<int>("optim.early_stopping_patience");
   o.max_minutes = c.get<double>("optim.max_minutes");
   o.seed = c.get<std::uint64_t>("run.seed");
@@ -77,10 +79,12 @@ int run_train(const TrainArgs& a) {
     fmt::print("hamlet train: {} -> {} ({} model, target {}, {})\n", o.train_data.string(), o.out.string(),
                o.model.type, o.model.target, o.float64 ? "float64" : "float32");
   const auto result = model::train_model(o, a.resume, [&](const model::EpochRecord& r) {
-    if (!a.quiet)
-      fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh  {:.1f} mol/s\n",
-                 r.epoch, r.learning_rate, r.train_loss, r.validation_loss, r.validation_mae_ueh,
-                 r.molecules_per_second);
+    if (a.quiet) return;
+    const std::string eps =
+        r.validation_eps_occ_mae_ueh >= 0 ? fmt::format("  val ε_occ MAE {:.0f} µEh", r.validation_eps_occ_mae_ueh) : "";
+    fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh{}  {:.1f} mol/s\n",
+               r.epoch, r.learning_rate, r.train_loss, r.validation_loss, r.validation_mae_ueh, eps,
+               r.molecules_per_second);
   });
   fmt::print("hamlet train: {} train / {} validation / {} test structures; stopped: {}\n", result.train_molecules,
              result.validation_molecules, result.test_molecules, result.stop_reason);

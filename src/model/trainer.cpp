@@ -16,6 +16,7 @@
 #include "data/split.hpp"
 #include "model/checkpoint.hpp"
 #include "model/dataset_graphs.hpp"
+#include "model/orbital_energy_loss.hpp"
 #include "train/plot.hpp"
 
 namespace hamlet::model {
@@ -37,6 +38,8 @@ void validate(const TrainOptions& o) {
   require(o.loss == "mse" || o.loss == "mae" || o.loss == "mse+mae", "optim.loss must be mse, mae or mse+mae");
   require(o.loss_normalization == "pair" || o.loss_normalization == "none", "optim.loss_normalization must be pair or none");
   require(o.ema_decay >= 0 && o.ema_decay < 1, "optim.ema_decay must be in [0, 1)");
+  require(o.eigenvalue_weight >= 0 && o.eigenvalue_virtuals >= 0,
+          "optim.eigenvalue_weight and optim.eigenvalue_virtuals must be >= 0");
   require(o.validation_fraction >= 0 && o.test_fraction >= 0 && o.validation_fraction + o.test_fraction < 1,
           "data.validation_fraction + data.test_fraction must be below 1");
   o.model.validate();
@@ -67,18 +70,54 @@ double learning_rate(const TrainOptions& o, int64_t step, int64_t steps_per_epoc
   return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
-// Validation loss and mean |ΔF| over all matrix elements (µEh), batched.
-std::pair<double, double> validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
-                                         int batch_size, const std::string& loss_kind) {
+// Orbital energies of a batch's molecules (one target per graph, or none): the mean over
+// molecules of their orbitals' mean squared error in units of `unit`; the occupied orbitals'
+// absolute errors are summed into *occupied_abs / *occupied_count when given.
+at::Tensor orbital_energy_term(const BlockUnpacking& unpacking, const std::vector<const MoleculeGraph*>& graphs,
+                               const std::vector<const OrbitalEnergyTarget*>& targets, const ModelOutput& out,
+                               double unit, double* occupied_abs = nullptr, double* occupied_count = nullptr) {
+  const std::vector<at::Tensor> matrices = unpacking.matrices(graphs, out.onsite, out.offsite);
+  at::Tensor sum = at::zeros({}, at::kDouble);
+  for (size_t k = 0; k < graphs.size(); ++k) {
+    const at::Tensor error = predicted_orbital_energies(*targets[k], matrices[k]) - targets[k]->reference;
+    sum = sum + error.pow(2).mean();
+    if (occupied_abs) {
+      *occupied_abs += error.narrow(0, 0, targets[k]->occupied).abs().sum().item<double>();
+      *occupied_count += targets[k]->occupied;
+    }
+  }
+  return sum / (unit * static_cast<double>(graphs.size()));
+}
+
+struct ValidationResult {
+  double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1;
+};
+
+// Validation loss (the training loss's definition), mean |ΔF| over all matrix elements (µEh)
+// and, when the entries have orbital-energy targets, the occupied orbital energies' MAE (µEh).
+ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
+                                const std::vector<OrbitalEnergyTarget>& targets, const BlockUnpacking& unpacking,
+                                const TrainOptions& o, double eigenvalue_unit) {
   torch::NoGradGuard no_grad;
   model->eval();
-  double loss_sum = 0, abs_sum = 0, elements = 0;
-  for (size_t b = 0; b < graphs.size(); b += batch_size) {
+  double loss_sum = 0, abs_sum = 0, elements = 0, occupied_abs = 0, occupied_count = 0;
+  const bool spectra = targets.size() == graphs.size() && !graphs.empty();
+  for (size_t b = 0; b < graphs.size(); b += o.batch_size) {
     std::vector<const MoleculeGraph*> part;
-    for (size_t k = b; k < std::min(graphs.size(), b + batch_size); ++k) part.push_back(&graphs[k].graph);
+    std::vector<const OrbitalEnergyTarget*> part_targets;
+    for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
+      part.push_back(&graphs[k].graph);
+      if (spectra) part_targets.push_back(&targets[k]);
+    }
     const GraphBatch batch = collate(part);
     const ModelOutput out = model->forward(batch);
-    loss_sum += model->loss(out, batch, loss_kind).item<double>() * part.size();
+    double loss = model->loss(out, batch, o.loss).item<double>();
+    if (spectra) {
+      const double term = orbital_energy_term(unpacking, part, part_targets, out, eigenvalue_unit, &occupied_abs,
+                                              &occupied_count).item<double>();
+      loss += o.eigenvalue_weight * term;
+    }
+    loss_sum += loss * part.size();
     int64_t node = 0, edge = 0;
     for (size_t k = 0; k < part.size(); ++k) {
       const auto& lg = graphs[b + k];
@@ -93,7 +132,25 @@ std::pair<double, double> validate_model(HamiltonianModel& model, const std::vec
   }
   model->train();
   const double n = std::max<double>(1, graphs.size());
-  return {loss_sum / n, elements > 0 ? 1e6 * abs_sum / elements : 0.0};
+  ValidationResult r;
+  r.loss = loss_sum / n;
+  r.mae_ueh = elements > 0 ? 1e6 * abs_sum / elements : 0.0;
+  if (spectra && occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * occupied_abs / occupied_count;
+  return r;
+}
+
+// Orbital-energy targets of all entries, or none when some entry lacks orbital energies and
+// they are optional (validation metric only).
+std::vector<OrbitalEnergyTarget> orbital_energy_targets(const std::vector<LabelledGraph>& graphs,
+                                                        const TrainOptions& o, bool required) {
+  std::vector<OrbitalEnergyTarget> out;
+  for (const auto& lg : graphs) {
+    const auto& e = lg.entry;
+    const bool usable = e.orbital_energies.size() == 1 && e.orbital_energies[0].size() == e.nbf;
+    if (!usable && !required) return {};
+    out.push_back(make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals));
+  }
+  return out;
 }
 
 nlohmann::json record_json(const EpochRecord& r) {
@@ -102,6 +159,7 @@ nlohmann::json record_json(const EpochRecord& r) {
           {"train_loss", r.train_loss},
           {"validation_loss", r.validation_loss},
           {"validation_mae_ueh", r.validation_mae_ueh},
+          {"validation_eps_occ_mae_ueh", r.validation_eps_occ_mae_ueh},
           {"seconds", r.seconds},
           {"molecules_per_second", r.molecules_per_second}};
 }
@@ -189,6 +247,21 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   std::vector<const MoleculeGraph*> train_graphs;
   for (const auto& g : train) train_graphs.push_back(&g.graph);
   model->fit_normalization(train_graphs, o.loss_normalization == "pair");
+  // Orbital-energy targets: needed on the training set when the term is on; on the validation
+  // set whenever available (its occupied-orbital MAE goes into the log). The unit is fixed by
+  // the training data, so a resumed run recomputes it identically.
+  const BlockUnpacking unpacking(basis);
+  const bool spectra = o.eigenvalue_weight > 0;
+  const std::vector<OrbitalEnergyTarget> train_spectra =
+      spectra ? orbital_energy_targets(train, o, true) : std::vector<OrbitalEnergyTarget>{};
+  const std::vector<OrbitalEnergyTarget> validation_spectra = orbital_energy_targets(validation, o, spectra);
+  double eigenvalue_unit = 1.0;
+  if (spectra) {
+    std::vector<const OrbitalEnergyTarget*> all;
+    for (const auto& t : train_spectra) all.push_back(&t);
+    eigenvalue_unit = baseline_mean_squared_error(all);
+    if (!(eigenvalue_unit > 0)) throw Error(o.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
+  }
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -239,13 +312,20 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     double loss_sum = 0;
     for (int64_t s = 0; s < steps_per_epoch; ++s) {
       std::vector<const MoleculeGraph*> part;
-      for (int64_t k = s * o.batch_size; k < std::min<int64_t>(train.size(), (s + 1) * o.batch_size); ++k)
+      std::vector<const OrbitalEnergyTarget*> part_spectra;
+      for (int64_t k = s * o.batch_size; k < std::min<int64_t>(train.size(), (s + 1) * o.batch_size); ++k) {
         part.push_back(&train[order[k]].graph);
+        if (spectra) part_spectra.push_back(&train_spectra[order[k]]);
+      }
       const double lr = learning_rate(o, state.step, steps_per_epoch, state.learning_rate);
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       const GraphBatch batch = collate(part);
       optimizer->zero_grad();
-      at::Tensor loss = model->loss(model->forward(batch), batch, o.loss);
+      const ModelOutput out = model->forward(batch);
+      at::Tensor loss = model->loss(out, batch, o.loss);
+      if (spectra)
+        loss = loss + o.eigenvalue_weight *
+                          orbital_energy_term(unpacking, part, part_spectra, out, eigenvalue_unit).to(loss.scalar_type());
       if (!std::isfinite(loss.item<double>()))
         throw Error("training diverged: the loss became " + std::to_string(loss.item<double>()) + " at epoch " +
                     std::to_string(state.epoch + 1) + " (lower optim.lr?)");
@@ -263,9 +343,10 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     rec.learning_rate = learning_rate(o, state.step - 1, steps_per_epoch, state.learning_rate);
     rec.train_loss = loss_sum / static_cast<double>(train.size());
     if (!validation.empty()) {
-      auto [vl, vmae] = validate_model(ema, validation, o.batch_size, o.loss);
-      rec.validation_loss = vl;
-      rec.validation_mae_ueh = vmae;
+      const ValidationResult v = validate_model(ema, validation, validation_spectra, unpacking, o, eigenvalue_unit);
+      rec.validation_loss = v.loss;
+      rec.validation_mae_ueh = v.mae_ueh;
+      rec.validation_eps_occ_mae_ueh = v.eps_occ_mae_ueh;
     } else {
       rec.validation_loss = rec.train_loss;
     }

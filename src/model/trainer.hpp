@@ -33,6 +33,11 @@ struct TrainOptions {
   double ema_decay = 0.99;                // 0 = off
   std::string loss = "mse";               // mse | mae | mse+mae
   std::string loss_normalization = "pair";  // pair (errors / element-pair RMS) | none (Hartree)
+  // Orbital-energy term (orbital_energy_loss.hpp): weight times the mean squared error of the
+  // occupied and `eigenvalue_virtuals` lowest virtual orbital energies, in units of H_SAP's own
+  // mean squared error on the training set. 0 = off.
+  double eigenvalue_weight = 0.0;
+  int eigenvalue_virtuals = 1;
   int early_stopping_patience = 50;       // epochs, 0 = off
   double max_minutes = 0.0;               // 0 = unlimited
   int stop_after_epochs = 0;              // end this invocation after so many epochs (0 = no);
@@ -50,6 +55,7 @@ struct EpochRecord {
   int epoch = 0;
   double learning_rate = 0, train_loss = 0, validation_loss = 0;
   double validation_mae_ueh = 0;  // mean |ΔF| over all elements of F (µEh), EMA weights
+  double validation_eps_occ_mae_ueh = -1;  // occupied orbital energies (µEh); -1: entries lack them
   double seconds = 0, molecules_per_second = 0;
 };
 

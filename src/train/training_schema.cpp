@@ -103,6 +103,12 @@ ConfigSchema make_training_schema() {
   s.add_choice("optim.loss", "mse", {"mse", "mae", "mse+mae"}, "loss on the matrix elements");
   s.add_choice("optim.loss_normalization", "pair", {"pair", "none"},
                "pair: errors divided by each element pair's target RMS; none: errors in Hartree");
+  s.add_double("optim.eigenvalue_weight", 0.0,
+               "weight of the orbital-energy loss (occupied and optim.eigenvalue_virtuals virtual "
+               "orbitals, through the generalised eigenproblem; unit: H_SAP's error); 0 disables")
+      .at_least(0.0);
+  s.add_int("optim.eigenvalue_virtuals", 1, "virtual orbitals (above the HOMO) in the orbital-energy loss")
+      .at_least(0);
   s.add_int("optim.early_stopping_patience", 50,
             "stop after this many epochs without validation improvement (0 disables)")
       .at_least(0);
