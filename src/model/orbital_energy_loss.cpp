@@ -21,7 +21,8 @@ at::Tensor to_tensor(const Eigen::MatrixXd& M) {
 
 at::Tensor to_tensor(const Eigen::VectorXd& v) {
   at::Tensor t = at::empty({v.size()}, at::kDouble);
-  for (Eigen::Index i = 0; i < v.size(); ++i) t[i] = v(i);
+  auto a = t.accessor<double, 1>();
+  for (Eigen::Index i = 0; i < v.size(); ++i) a[i] = v(i);
   return t;
 }
 

@@ -142,13 +142,18 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
 // Orbital-energy targets of all entries, or none when some entry lacks orbital energies and
 // they are optional (validation metric only).
 std::vector<OrbitalEnergyTarget> orbital_energy_targets(const std::vector<LabelledGraph>& graphs,
-                                                        const TrainOptions& o, bool required) {
+                                                        const TrainOptions& o, bool required,
+                                                        const std::filesystem::path& file) {
   std::vector<OrbitalEnergyTarget> out;
   for (const auto& lg : graphs) {
     const auto& e = lg.entry;
     const bool usable = e.orbital_energies.size() == 1 && e.orbital_energies[0].size() == e.nbf;
     if (!usable && !required) return {};
-    out.push_back(make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals));
+    try {
+      out.push_back(make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals));
+    } catch (const Error& err) {
+      throw Error(file.string(), 0, err.what());
+    }
   }
   return out;
 }
@@ -253,8 +258,9 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   const BlockUnpacking unpacking(basis);
   const bool spectra = o.eigenvalue_weight > 0;
   const std::vector<OrbitalEnergyTarget> train_spectra =
-      spectra ? orbital_energy_targets(train, o, true) : std::vector<OrbitalEnergyTarget>{};
-  const std::vector<OrbitalEnergyTarget> validation_spectra = orbital_energy_targets(validation, o, spectra);
+      spectra ? orbital_energy_targets(train, o, true, o.train_data) : std::vector<OrbitalEnergyTarget>{};
+  const std::vector<OrbitalEnergyTarget> validation_spectra =
+      orbital_energy_targets(validation, o, spectra, vr.path());
   double eigenvalue_unit = 1.0;
   if (spectra) {
     std::vector<const OrbitalEnergyTarget*> all;
