@@ -37,7 +37,7 @@ bool needs_ml_executable(int argc, char** argv) {
     else continue;
     std::string lower(value);
     std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (lower != "sad" && lower != "sap" && lower != "core") return true;
+    if (lower != "sad" && lower != "sap" && lower != "core" && !lower.ends_with(".npy")) return true;
   }
   return false;
 }

@@ -2,6 +2,8 @@
 #include <fmt/format.h>
 #include <omp.h>
 
+#include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -30,6 +32,7 @@ struct ScfArgs {
   std::optional<int> charge, multiplicity;
   int threads = 0;
   double overlap_filter = -1.0;  // --guess MODEL: < 0 keeps the model's own
+  std::string guess_matrix = "fock";  // --guess FILE.npy holds a "fock" or a "density" matrix
   std::string json_out, matrices_dir, molden_out;
   bool quiet = false;
 };
@@ -132,6 +135,34 @@ void save_matrices(const std::filesystem::path& dir, const scf::ScfRun& run) {
   io::write_npy(dir / "ao_perm_to_psi4.npy", q);
 }
 
+bool is_npy_file(const std::string& name) {
+  std::string lower = name;
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
+  return lower.ends_with(".npy");
+}
+
+// --guess FILE.npy: a Fock or a total density matrix in hamlet's AO order (as --save-matrices
+// writes them; ao_perm_to_pyscf.npy / ao_perm_to_psi4.npy convert from other codes).
+scf::Guess matrix_guess(const std::string& file, const std::string& kind) {
+  scf::Guess guess;
+  guess.source = file;
+  if (!std::filesystem::exists(file)) throw Error("--guess '" + file + "': no such file");
+  const Eigen::MatrixXd M = io::read_npy(file);
+  if (kind == "density") {
+    guess.density = scf::factored_density(M, file);
+    return guess;
+  }
+  if (M.rows() != M.cols()) throw Error(file + ": a Fock matrix must be square, this one is " +
+                                        std::to_string(M.rows()) + "x" + std::to_string(M.cols()));
+  if (!M.allFinite()) throw Error(file + ": the Fock matrix contains NaN or Inf");
+  const double asymmetry = (M - M.transpose()).cwiseAbs().maxCoeff();
+  if (asymmetry > 1e-8 * std::max(1.0, M.cwiseAbs().maxCoeff()))
+    throw Error(file + ": the Fock matrix is not symmetric (largest |F_ij - F_ji| = " + fmt::format("{:.3e}", asymmetry) +
+                " Eh)");
+  guess.fock = {0.5 * (M + M.transpose())};  // both spins start from it in UHF/UKS
+  return guess;
+}
+
 int run_scf_command(ScfArgs& args) {
   if (args.threads > 0) omp_set_num_threads(args.threads);
   Molecule mol = read_xyz(args.molecule_file);
@@ -151,7 +182,11 @@ int run_scf_command(ScfArgs& args) {
   // --guess MODEL.pt: start from the Fock matrix a trained model predicts for this geometry.
   scf::Guess model_guess;
   const std::string g = args.settings.guess;
-  if (g != "sap" && g != "core" && g != "sad") {
+  if (is_npy_file(g)) {
+    model_guess = matrix_guess(g, args.guess_matrix);
+    args.settings.guess_matrices = &model_guess;
+    if (!args.quiet) fmt::print("  initial guess: the {} matrix in {}\n", args.guess_matrix, g);
+  } else if (g != "sap" && g != "core" && g != "sad") {
 #ifdef HAMLET_WITH_TORCH
     if (!std::filesystem::exists(g))
       throw Error("--guess '" + g + "': neither sad, sap, core nor an existing model checkpoint file");
@@ -199,7 +234,15 @@ Runner add_scf_command(CLI::App& app) {
   cmd->add_option("--method", args->settings.method, "hf or a functional name")->capture_default_str();
   cmd->add_flag("--df", args->settings.density_fitting, "density fitting for J and K");
   cmd->add_option("--aux-basis", args->settings.auxiliary_basis, "auxiliary basis for --df");
-  cmd->add_option("--guess", args->settings.guess, "initial guess: sad, sap, core, or a model checkpoint (MODEL.pt)")->capture_default_str();
+  cmd->add_option("--guess", args->settings.guess,
+                  "initial guess: sad, sap, core, a model checkpoint (MODEL.pt), or a matrix in hamlet's AO "
+                  "order (FILE.npy, see --guess-matrix)")
+      ->capture_default_str();
+  cmd->add_option("--guess-matrix", args->guess_matrix,
+                  "with --guess FILE.npy: the file holds a Fock matrix (diagonalised for the first orbitals) or "
+                  "a total density matrix (alpha + beta; scaled to the electron count)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"fock", "density"}));
   cmd->add_option("--overlap-filter", args->overlap_filter,
                   "with --guess MODEL: override the model's overlap filter (model.overlap_filter; 0: none)")
       ->check(CLI::NonNegativeNumber);

@@ -109,10 +109,15 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   Guess guess;
   if (settings.guess_matrices) {
     guess = *settings.guess_matrices;
+    const std::string from = guess.source.empty() ? std::string("guess matrix") : guess.source;
     for (const auto& f : guess.fock)
       if (f.rows() != run.basis.nbf || f.cols() != run.basis.nbf)
-        throw Error("guess matrix is " + std::to_string(f.rows()) + "x" + std::to_string(f.cols()) +
-                    " but the basis has " + std::to_string(run.basis.nbf) + " functions");
+        throw Error(from + " is " + std::to_string(f.rows()) + "x" + std::to_string(f.cols()) + " but the basis " +
+                    run.basis.name + " has " + std::to_string(run.basis.nbf) + " functions on this molecule");
+    if (guess.density && guess.density->density.rows() != run.basis.nbf)
+      throw Error(from + " is " + std::to_string(guess.density->density.rows()) + "x" +
+                  std::to_string(guess.density->density.cols()) + " but the basis " + run.basis.name + " has " +
+                  std::to_string(run.basis.nbf) + " functions on this molecule");
   } else if (lower(settings.guess) == "core") {
     guess.fock = {run.H_core};
   } else if (lower(settings.guess) == "sap") {

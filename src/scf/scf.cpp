@@ -189,6 +189,33 @@ Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance) {
   return X;
 }
 
+integrals::FactoredDensity factored_density(const Eigen::MatrixXd& D, const std::string& source) {
+  if (D.rows() != D.cols() || D.rows() == 0)
+    throw Error(source + ": a density matrix must be square, this one is " + std::to_string(D.rows()) + "x" +
+                std::to_string(D.cols()));
+  if (!D.allFinite()) throw Error(source + ": the density matrix contains NaN or Inf");
+  const double scale = std::max(1.0, D.cwiseAbs().maxCoeff());
+  const double asymmetry = (D - D.transpose()).cwiseAbs().maxCoeff();
+  if (asymmetry > 1e-8 * scale)
+    throw Error(source + ": the density matrix is not symmetric (largest |D_ij - D_ji| = " +
+                std::to_string(asymmetry) + ")");
+  const Eigen::MatrixXd sym = 0.5 * (D + D.transpose());
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(sym);
+  const Eigen::VectorXd& lambda = es.eigenvalues();
+  // A converged density is positive semidefinite; rounding (or a conversion from another code)
+  // leaves eigenvalues of order 1e-12 below zero, which are dropped.
+  if (lambda.minCoeff() < -1e-6 * std::max(1.0, lambda.maxCoeff()))
+    throw Error(source + ": the density matrix is not positive semidefinite (eigenvalue " +
+                std::to_string(lambda.minCoeff()) + ")");
+  std::vector<int> kept;
+  for (int i = 0; i < lambda.size(); ++i)
+    if (lambda(i) > 0.0) kept.push_back(i);
+  integrals::FactoredDensity out;
+  out.factor = es.eigenvectors()(Eigen::all, kept) * lambda(kept).cwiseSqrt().asDiagonal();
+  out.density = out.factor * out.factor.transpose();
+  return out;
+}
+
 ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const ConvergenceOptions& opt,
                        const IterationCallback& on_iteration) {
   const int nspin = p.restricted ? 1 : 2;
@@ -211,10 +238,14 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
   if (guess.fock.empty()) {
     if (!guess.density) throw Error("SCF: the initial guess has neither a Fock nor a density matrix");
     const auto& D0 = *guess.density;
-    if (D0.density.rows() != p.S.rows() || D0.factor.rows() != p.S.rows() || !D0.density.allFinite())
-      throw Error("SCF: the initial guess density does not fit the basis or contains NaN/Inf");
+    const std::string from = guess.source.empty() ? std::string() : " (" + guess.source + ")";
+    if (D0.density.rows() != p.S.rows() || D0.factor.rows() != p.S.rows())
+      throw Error("SCF: the initial guess density" + from + " is " + std::to_string(D0.density.rows()) + "x" +
+                  std::to_string(D0.density.cols()) + " but the basis has " + std::to_string(p.S.rows()) +
+                  " functions");
+    if (!D0.density.allFinite()) throw Error("SCF: the initial guess density" + from + " contains NaN or Inf");
     const double electrons = D0.density.cwiseProduct(p.S).sum();
-    if (!(electrons > 0.0)) throw Error("SCF: the initial guess density holds no electrons");
+    if (!(electrons > 0.0)) throw Error("SCF: the initial guess density" + from + " holds no electrons");
     for (int s = 0; s < nspin; ++s) {  // restricted: nocc[0] electrons per spin
       const double scale = nocc[s] / electrons;
       dens[s].density = scale * D0.density;
@@ -223,7 +254,9 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
   } else {
     for (int s = 0; s < nspin; ++s) {
       const auto& F0 = guess.fock.at(std::min<size_t>(s, guess.fock.size() - 1));
-      if (!F0.allFinite()) throw Error("SCF: the initial guess Fock matrix contains NaN or Inf");
+      if (!F0.allFinite())
+        throw Error("SCF: the initial guess Fock matrix" +
+                    (guess.source.empty() ? std::string() : " (" + guess.source + ")") + " contains NaN or Inf");
       orb[s] = diagonalize(F0, X);
       dens[s] = occupied_density(orb[s].coefficients, nocc[s]);
     }

@@ -97,7 +97,14 @@ struct Guess {
   // Or a starting total (alpha + beta) density, e.g. SAD; used when `fock` is empty. It is
   // scaled to each spin's electron count (tr(D S) of the given matrix is the reference).
   std::optional<integrals::FactoredDensity> density;
+  std::string source;  // where the matrices came from (a file name), for error messages
 };
+
+// A user-supplied density matrix D (symmetric, positive semidefinite up to rounding) with a
+// factor L, D = L L^T, from its eigenvectors; the JK builders need the factor for K.
+// Throws hamlet::Error naming `source` if D is not square, not finite, not symmetric or
+// clearly not positive semidefinite.
+integrals::FactoredDensity factored_density(const Eigen::MatrixXd& D, const std::string& source);
 
 using IterationCallback = std::function<void(const IterationRecord&)>;
 

@@ -4,6 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <Eigen/Core>
+#include <limits>
+
+#include "io/npy.hpp"
 #include "support/run_command.hpp"
 
 using namespace hamlet;
@@ -83,3 +87,60 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"method", kWater, "--method nonsense", "unknown functional 'nonsense'", 1},
         BadInput{"usage", kWater, "--grid notanumber", "--grid", 2}),
     [](const auto& info) { return info.param.name; });
+
+// --guess FILE.npy ("this Fock or density matrix"): restarting from a converged calculation's
+// own F or D reproduces it in a couple of iterations; bad matrices are named and refused.
+TEST(CliScf, StartsFromASavedFockOrDensityMatrix) {
+  auto c = prepare("matrix_guess", kWater);
+  const std::string base = "scf " + (c.dir / "mol.xyz").string() + " --basis def2-svp --method hf --threads 1";
+  auto r = test::run_hamlet(base + " --save-matrices " + (c.dir / "m").string() + " --json " + c.json.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream in0(c.json);
+  const int sad_iterations = nlohmann::json::parse(in0)["iterations"].get<int>();
+  for (const std::string guess : {"F.npy --guess-matrix fock", "D.npy --guess-matrix density"}) {
+    const fs::path out = c.dir / "restart.json";
+    r = test::run_hamlet(base + " --guess " + (c.dir / "m").string() + "/" + guess + " --json " + out.string());
+    ASSERT_EQ(r.exit_code, 0) << guess << "\n" << r.output;
+    std::ifstream in(out);
+    const auto j = nlohmann::json::parse(in);
+    // Psi4 1.3.2 RHF/def2-SVP water: -75.9609698336 Eh (tests/support/psi4_reference.hpp), 1e-8
+    EXPECT_NEAR(j["energy"].get<double>(), -75.9609698336, 1e-8) << guess;
+    // From the converged matrix the first iteration is already converged; the second confirms dE.
+    EXPECT_LE(j["iterations"].get<int>(), 2) << guess;
+    EXPECT_LT(j["iterations"].get<int>(), sad_iterations) << guess;
+  }
+}
+
+TEST(CliScf, RefusesBadGuessMatrices) {
+  auto c = prepare("bad_matrix_guess", kWater);
+  Eigen::MatrixXd asymmetric = Eigen::MatrixXd::Identity(24, 24);
+  asymmetric(0, 1) = 0.5;
+  Eigen::MatrixXd with_nan = Eigen::MatrixXd::Identity(24, 24);
+  with_nan(3, 3) = std::numeric_limits<double>::quiet_NaN();
+  Eigen::MatrixXd indefinite = Eigen::MatrixXd::Identity(24, 24);
+  indefinite(5, 5) = -1.0;
+  io::write_npy(c.dir / "asymmetric.npy", asymmetric);
+  io::write_npy(c.dir / "nan.npy", with_nan);
+  io::write_npy(c.dir / "wrong_size.npy", Eigen::MatrixXd(Eigen::MatrixXd::Identity(7, 7)));
+  io::write_npy(c.dir / "indefinite.npy", indefinite);
+  test::write_text(c.dir / "garbage.npy", "not a numpy file");
+  const struct {
+    std::string file, kind, message;
+  } cases[] = {
+      {"asymmetric.npy", "fock", "asymmetric.npy: the Fock matrix is not symmetric"},
+      {"nan.npy", "fock", "nan.npy: the Fock matrix contains NaN or Inf"},
+      {"wrong_size.npy", "fock", "wrong_size.npy is 7x7 but the basis def2-svp has 24 functions"},
+      {"wrong_size.npy", "density", "wrong_size.npy is 7x7 but the basis def2-svp has 24 functions"},
+      {"indefinite.npy", "density", "indefinite.npy: the density matrix is not positive semidefinite"},
+      {"garbage.npy", "fock", "garbage.npy: not a .npy file"},
+      {"missing.npy", "fock", "missing.npy': no such file"},
+  };
+  for (const auto& k : cases) {
+    auto r = test::run_hamlet("scf " + (c.dir / "mol.xyz").string() + " --basis def2-svp --method hf --guess " +
+                              (c.dir / k.file).string() + " --guess-matrix " + k.kind + " --json " +
+                              c.json.string());
+    EXPECT_EQ(r.exit_code, 1) << k.file << "\n" << r.output;
+    EXPECT_NE(r.output.find(k.message), std::string::npos) << r.output;
+    EXPECT_FALSE(fs::exists(c.json)) << k.file;
+  }
+}
