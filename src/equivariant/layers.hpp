@@ -38,6 +38,7 @@ class LinearImpl : public torch::nn::Module {
   struct Group {
     int64_t dim = 0, mul_in = 0, mul_out = 0;
     at::Tensor in_cols;       // columns of x, channel-major
+    int64_t in_first = -1;    // >= 0: in_cols is the range [in_first, in_first + mul_in * dim)
     at::Tensor weight_index;  // [mul_in * mul_out] positions in `weight`
   };
   Irreps in_, out_;
@@ -45,6 +46,7 @@ class LinearImpl : public torch::nn::Module {
   std::vector<int64_t> bias_offset_;  // per output entry, -1 without bias
   std::vector<Group> groups_;
   at::Tensor out_index_;   // output column -> column of cat(group outputs, zeros)
+  bool out_identity_ = false;  // out_index_ is 0, 1, 2, ...: no gather needed
   int64_t unreached_ = 0;  // output components no input reaches
   at::Tensor bias_cols_;   // output columns of the biases, in bias order
 };

@@ -129,6 +129,25 @@ TEST(TensorProduct, EquivariantAtBenchmarkSizes) {
   }
 }
 
+// Shared (internal) weights take their own route for channel-wise paths (matrix products over all
+// rows); it must equal the per-edge route with those weights repeated on every row.
+TEST(TensorProduct, SharedWeightsEqualThoseWeightsGivenPerRow) {
+  const auto c = cases()[2];
+  ASSERT_TRUE(c.channelwise);
+  auto shared = make(c, true), per_row = make(c, false);
+  shared->to(at::kDouble);
+  auto opts = at::TensorOptions().dtype(at::kDouble);
+  at::Tensor x1 = at::randn({17, c.in1.dim()}, opts).requires_grad_();
+  at::Tensor x2 = at::randn({17, shared->irreps_in2().dim()}, opts).requires_grad_();
+  at::Tensor w = shared->weight.detach().clone().requires_grad_();
+  at::Tensor a = shared->forward(x1, x2), b = per_row->forward(x1, x2, w.unsqueeze(0).expand({17, w.size(0)}));
+  EXPECT_LT(max_abs(a - b), 1e-12 * std::max(1.0, max_abs(b)));
+  at::Tensor g = at::randn_like(a);
+  auto ga = torch::autograd::grad({a}, {x1, x2, shared->weight}, {g});
+  auto gb = torch::autograd::grad({b}, {x1, x2, w}, {g});
+  for (int i = 0; i < 3; ++i) EXPECT_LT(max_abs(ga[i] - gb[i]), 1e-11) << "input " << i;
+}
+
 TEST(TensorProduct, EquivariantWithEdgeHarmonicsAndInternalWeights) {
   const auto c = cases()[1];
   auto tp = make(c, true);
