@@ -4,7 +4,7 @@ set -euo pipefail
 PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libeigen3-dev libint2-dev libxc-dev libboost-dev
-  libtorch-dev libopenblas0-openmp
+  libtorch-dev libopenblas0-openmp libopenblas-openmp-dev
   libopenmpi-dev openmpi-bin
   libhdf5-dev libsqlite3-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libyaml-cpp-dev zlib1g-dev

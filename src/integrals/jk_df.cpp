@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/blas.hpp"
 #include "core/error.hpp"
 #include "integrals/jk.hpp"
 #include "integrals/libint_bridge.hpp"
@@ -106,12 +107,11 @@ class DensityFittedJK final : public JKBuilder {
       }
     }
     // B <- B L^-T: rows are independent, so each thread solves its own row block.
-    const auto U = llt.matrixU();
+    const Eigen::MatrixXd U = llt.matrixU();
 #pragma omp parallel
     {
       const auto [r0, r1] = split(npairs, omp_get_thread_num(), omp_get_num_threads());
-      auto rows = B_.middleRows(r0, r1 - r0);
-      U.solveInPlace<Eigen::OnTheRight>(rows);
+      blas::solve_right_upper(U, B_.middleRows(r0, r1 - r0));
     }
   }
   const char* name() const override { return "density-fitted"; }
@@ -166,9 +166,9 @@ class DensityFittedJK final : public JKBuilder {
         for (int c = 0; c < nc; ++c) {
           const double* col = B_.col(c0 + c).data();
           for (size_t r = 0; r < rows_m_.size(); ++r) Bq(rows_m_[r], rows_s_[r]) = Bq(rows_s_[r], rows_m_[r]) = col[r];
-          W.middleRows(static_cast<Eigen::Index>(c) * k, k).noalias() = Ct * Bq;
+          blas::gemm(1.0, Ct, false, Bq, false, 0.0, W.middleRows(static_cast<Eigen::Index>(c) * k, k));
         }
-        Kt.selfadjointView<Eigen::Lower>().rankUpdate(W.topRows(static_cast<Eigen::Index>(nc) * k).transpose());
+        blas::syrk_lower_transposed(1.0, W.topRows(static_cast<Eigen::Index>(nc) * k), 1.0, Kt);
       }
     }
     for (const auto& p : partial) K += p;

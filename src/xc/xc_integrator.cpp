@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "core/blas.hpp"
 #include "core/error.hpp"
 #include "xc/basis_on_grid.hpp"
 
@@ -110,15 +111,18 @@ template <class View>
 void density_on_batch(const View& v, const Density& density, bool gradients, Eigen::MatrixXd& T,
                       Eigen::MatrixXd& U, Eigen::MatrixXd& phi, Eigen::ArrayXd& rho, Eigen::ArrayXd& gx,
                       Eigen::ArrayXd& gy, Eigen::ArrayXd& gz) {
+  const Eigen::Index np = v.X.rows(), n = v.X.cols();
+  T.resize(np, n);
   if (density.factored) {
     U = density.U(v.aos, Eigen::all);
-    phi.noalias() = v.X * U;
+    phi.resize(np, U.cols());
+    blas::gemm(1.0, v.X, false, U, false, 0.0, phi);
     phi *= density.lambda.asDiagonal();
-    T.noalias() = phi * U.transpose();
+    blas::gemm(1.0, phi, false, U, true, 0.0, T);
   } else {
-    T.noalias() = v.X * density.D(v.aos, v.aos);
+    U = density.D(v.aos, v.aos);
+    blas::gemm(1.0, v.X, false, U, false, 0.0, T);
   }
-  const Eigen::Index np = v.X.rows(), n = v.X.cols();
   rho.setZero(np);
   for (Eigen::Index j = 0; j < n; ++j) rho += T.col(j).array() * v.X.col(j).array();
   if (!gradients) return;
@@ -305,7 +309,8 @@ XcResult XcIntegrator::compute_restricted(const Eigen::MatrixXd& D) const {
       ws.gaz *= c;
     }
     potential_factor(v, 0.5 * v.w * ws.vrho, gga ? &ws.gax : nullptr, &ws.gay, &ws.gaz, ws.Za);
-    ws.M.noalias() = v.X.transpose() * ws.Za;
+    ws.M.resize(v.X.cols(), v.X.cols());
+    blas::gemm(1.0, v.X, true, ws.Za, false, 0.0, ws.M);
     Vt[thread](v.aos, v.aos) += ws.M;
   });
 
@@ -374,9 +379,10 @@ XcUnrestrictedResult XcIntegrator::compute_unrestricted(const Eigen::MatrixXd& D
     }
     potential_factor(v, 0.5 * v.w * vrho_a, gga ? &fax : nullptr, &fay, &faz, ws.Za);
     potential_factor(v, 0.5 * v.w * vrho_b, gga ? &fbx : nullptr, &fby, &fbz, ws.Zb);
-    ws.M.noalias() = v.X.transpose() * ws.Za;
+    ws.M.resize(v.X.cols(), v.X.cols());
+    blas::gemm(1.0, v.X, true, ws.Za, false, 0.0, ws.M);
     Vat[thread](v.aos, v.aos) += ws.M;
-    ws.M.noalias() = v.X.transpose() * ws.Zb;
+    blas::gemm(1.0, v.X, true, ws.Zb, false, 0.0, ws.M);
     Vbt[thread](v.aos, v.aos) += ws.M;
   });
 
@@ -399,7 +405,8 @@ Eigen::MatrixXd XcIntegrator::numerical_overlap() const {
   std::vector<Eigen::MatrixXd> St(omp_get_max_threads(), Eigen::MatrixXd::Zero(nbf, nbf));
   for_each_batch(false, [&](int thread, int, const BatchView& v, Workspace& ws) {
     ws.Za = v.X.array().colwise() * v.w;
-    ws.M.noalias() = v.X.transpose() * ws.Za;
+    ws.M.resize(v.X.cols(), v.X.cols());
+    blas::gemm(1.0, v.X, true, ws.Za, false, 0.0, ws.M);
     St[thread](v.aos, v.aos) += ws.M;
   });
   Eigen::MatrixXd S = Eigen::MatrixXd::Zero(nbf, nbf);
