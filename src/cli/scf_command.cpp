@@ -152,13 +152,7 @@ scf::Guess matrix_guess(const std::string& file, const std::string& kind) {
     guess.density = scf::factored_density(M, file);
     return guess;
   }
-  if (M.rows() != M.cols()) throw Error(file + ": a Fock matrix must be square, this one is " +
-                                        std::to_string(M.rows()) + "x" + std::to_string(M.cols()));
-  if (!M.allFinite()) throw Error(file + ": the Fock matrix contains NaN or Inf");
-  const double asymmetry = (M - M.transpose()).cwiseAbs().maxCoeff();
-  if (asymmetry > 1e-8 * std::max(1.0, M.cwiseAbs().maxCoeff()))
-    throw Error(file + ": the Fock matrix is not symmetric (largest |F_ij - F_ji| = " + fmt::format("{:.3e}", asymmetry) +
-                " Eh)");
+  scf::check_symmetric_matrix(M, file, "Fock");
   guess.fock = {0.5 * (M + M.transpose())};  // both spins start from it in UHF/UKS
   return guess;
 }

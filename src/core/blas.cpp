@@ -2,6 +2,7 @@
 
 #include <cblas.h>
 
+#include <algorithm>
 #include <string>
 
 #include "core/error.hpp"
@@ -16,7 +17,10 @@ void require(bool ok, const char* what) {
 blasint dim(Eigen::Index n) { return static_cast<blasint>(n); }
 
 // Leading dimension as BLAS wants it: at least 1 even for empty matrices.
-blasint lead(const ConstMatrixRef& m) { return static_cast<blasint>(std::max<Eigen::Index>(1, m.outerStride())); }
+template <class Ref>
+blasint lead(const Ref& m) {
+  return static_cast<blasint>(std::max<Eigen::Index>(1, m.outerStride()));
+}
 
 }  // namespace
 
@@ -32,7 +36,7 @@ void gemm(double alpha, ConstMatrixRef A, bool transpose_a, ConstMatrixRef B, bo
   }
   cblas_dgemm(CblasColMajor, transpose_a ? CblasTrans : CblasNoTrans, transpose_b ? CblasTrans : CblasNoTrans, dim(m),
               dim(n), dim(k), alpha, A.data(), lead(A), B.data(), lead(B), beta, C.data(),
-              static_cast<blasint>(std::max<Eigen::Index>(1, C.outerStride())));
+              lead(C));
 }
 
 void syrk_lower_transposed(double alpha, ConstMatrixRef A, double beta, MatrixRef C) {
@@ -43,14 +47,14 @@ void syrk_lower_transposed(double alpha, ConstMatrixRef A, double beta, MatrixRe
     return;
   }
   cblas_dsyrk(CblasColMajor, CblasLower, CblasTrans, dim(A.cols()), dim(A.rows()), alpha, A.data(), lead(A), beta,
-              C.data(), static_cast<blasint>(std::max<Eigen::Index>(1, C.outerStride())));
+              C.data(), lead(C));
 }
 
 void solve_right_upper(ConstMatrixRef U, MatrixRef B) {
   require(U.rows() == U.cols() && B.cols() == U.rows(), "trsm: shapes do not agree");
   if (B.rows() == 0 || B.cols() == 0) return;
   cblas_dtrsm(CblasColMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, dim(B.rows()), dim(B.cols()), 1.0,
-              U.data(), lead(U), B.data(), static_cast<blasint>(std::max<Eigen::Index>(1, B.outerStride())));
+              U.data(), lead(U), B.data(), lead(B));
 }
 
 }  // namespace hamlet::blas

@@ -189,16 +189,19 @@ Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance) {
   return X;
 }
 
-integrals::FactoredDensity factored_density(const Eigen::MatrixXd& D, const std::string& source) {
-  if (D.rows() != D.cols() || D.rows() == 0)
-    throw Error(source + ": a density matrix must be square, this one is " + std::to_string(D.rows()) + "x" +
-                std::to_string(D.cols()));
-  if (!D.allFinite()) throw Error(source + ": the density matrix contains NaN or Inf");
-  const double scale = std::max(1.0, D.cwiseAbs().maxCoeff());
-  const double asymmetry = (D - D.transpose()).cwiseAbs().maxCoeff();
-  if (asymmetry > 1e-8 * scale)
-    throw Error(source + ": the density matrix is not symmetric (largest |D_ij - D_ji| = " +
+void check_symmetric_matrix(const Eigen::MatrixXd& M, const std::string& source, const std::string& what) {
+  if (M.rows() != M.cols() || M.rows() == 0)
+    throw Error(source + ": a " + what + " matrix must be square, this one is " + std::to_string(M.rows()) + "x" +
+                std::to_string(M.cols()));
+  if (!M.allFinite()) throw Error(source + ": the " + what + " matrix contains NaN or Inf");
+  const double asymmetry = (M - M.transpose()).cwiseAbs().maxCoeff();
+  if (asymmetry > 1e-8 * std::max(1.0, M.cwiseAbs().maxCoeff()))
+    throw Error(source + ": the " + what + " matrix is not symmetric (largest |M_ij - M_ji| = " +
                 std::to_string(asymmetry) + ")");
+}
+
+integrals::FactoredDensity factored_density(const Eigen::MatrixXd& D, const std::string& source) {
+  check_symmetric_matrix(D, source, "density");
   const Eigen::MatrixXd sym = 0.5 * (D + D.transpose());
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(sym);
   const Eigen::VectorXd& lambda = es.eigenvalues();

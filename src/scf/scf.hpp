@@ -100,6 +100,10 @@ struct Guess {
   std::string source;  // where the matrices came from (a file name), for error messages
 };
 
+// Throws hamlet::Error naming `source` unless M is square, non-empty, finite and symmetric to
+// 1e-8 relative; `what` names the matrix in the message ("Fock", "density").
+void check_symmetric_matrix(const Eigen::MatrixXd& M, const std::string& source, const std::string& what);
+
 // A user-supplied density matrix D (symmetric, positive semidefinite up to rounding) with a
 // factor L, D = L L^T, from its eigenvectors; the JK builders need the factor for K.
 // Throws hamlet::Error naming `source` if D is not square, not finite, not symmetric or
