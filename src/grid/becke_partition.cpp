@@ -64,47 +64,77 @@ double AtomicPartition::step(double nu) const {
   return 0.5 * (1.0 - f);
 }
 
-double AtomicPartition::cell_function(int A, const double* dist, double stop_below) const {
-  double p = 1.0;
-  for (int B = 0; B < natoms_ && p > stop_below; ++B) {
-    if (B == A) continue;
-    const double mu = (dist[A] - dist[B]) * inv_distance_(A, B);
-    p *= step(mu + size_adjust_(A, B) * (1.0 - mu * mu));
+void AtomicPartition::step(const Eigen::ArrayXd& nu, Eigen::ArrayXd& s) const {
+  if (scheme_ == NuclearScheme::Stratmann) {
+    // Clamped to [-1, 1], the polynomial gives exactly 1 and 0 beyond +-a, as step() does.
+    constexpr double a = 0.64;
+    const Eigen::ArrayXd x = (nu / a).cwiseMax(-1.0).cwiseMin(1.0);
+    const Eigen::ArrayXd x2 = x.square();
+    s = 0.5 * (1.0 - x * (35.0 + x2 * (-35.0 + x2 * (21.0 - 5.0 * x2))) / 16.0);
+    return;
   }
-  return p > stop_below ? p : 0.0;
+  s = nu;
+  for (int k = 0; k < 3; ++k) s = 0.5 * s * (3.0 - s.square());
+  s = 0.5 * (1.0 - s);
 }
 
-double AtomicPartition::weight(const Eigen::Vector3d& r, int A, std::vector<double>& scratch) const {
-  if (natoms_ == 1) return 1.0;
-  scratch.resize(2 * static_cast<size_t>(natoms_));
-  double* dist = scratch.data();
-  double* s_AB = dist + natoms_;
-  for (int B = 0; B < natoms_; ++B) dist[B] = (r - positions_[B]).norm();
-  double pa = 1.0;
+void AtomicPartition::nu(int A, int B, const Eigen::ArrayXXd& dist, Eigen::ArrayXd& out) const {
+  const double a = size_adjust_(A, B);
+  out = (dist.col(A) - dist.col(B)) * inv_distance_(A, B);
+  if (a != 0.0) out += a * (1.0 - out.square());
+}
+
+void AtomicPartition::weights(int A, const Eigen::Ref<const Eigen::MatrixX3d>& points, Eigen::ArrayXd& w,
+                              Scratch& t) const {
+  const Eigen::Index n = points.rows();
+  if (natoms_ == 1) {
+    w.setOnes(n);
+    return;
+  }
+  t.dist.resize(n, natoms_);
+  for (int B = 0; B < natoms_; ++B)
+    t.dist.col(B) = ((points.col(0).array() - positions_[B].x()).square() +
+                     (points.col(1).array() - positions_[B].y()).square() +
+                     (points.col(2).array() - positions_[B].z()).square())
+                        .sqrt();
+  t.s_A.resize(n, natoms_);
+  t.cell_A.setOnes(n);
   for (int B = 0; B < natoms_; ++B) {
     if (B == A) continue;
-    const double mu = (dist[A] - dist[B]) * inv_distance_(A, B);
-    s_AB[B] = step(mu + size_adjust_(A, B) * (1.0 - mu * mu));
-    pa *= s_AB[B];
+    nu(A, B, t.dist, t.nu);
+    step(t.nu, t.s);
+    t.s_A.col(B) = t.s;
+    t.cell_A *= t.s;
   }
-  if (pa == 0.0) return 0.0;
-  // P_B <= s(nu_BA) = 1 - s(nu_AB) (nu_BA = -nu_AB and s(-x) = 1 - s(x)), so atoms whose cell
-  // function cannot reach 1e-17 P_A are skipped: the cost is ~natoms per point instead of
-  // natoms^2 away from cell boundaries.
-  const double negligible = 1e-17 * pa;
-  double denominator = pa;
+  // P_B <= s(nu_BA) = 1 - s(nu_AB) (nu_BA = -nu_AB and s(-x) = 1 - s(x)): cells below
+  // 1e-17 P_A at a point count as zero there, as do products that fall below it.
+  t.negligible = 1e-17 * t.cell_A;
+  t.denominator = t.cell_A;
   for (int B = 0; B < natoms_; ++B) {
-    if (B == A || 1.0 - s_AB[B] <= negligible) continue;
-    denominator += cell_function(B, dist, negligible);
+    if (B == A || ((1.0 - t.s_A.col(B)) <= t.negligible).all()) continue;
+    t.cell_B.setOnes(n);
+    for (int C = 0; C < natoms_; ++C) {
+      if (C == B) continue;
+      nu(B, C, t.dist, t.nu);
+      step(t.nu, t.s);
+      t.cell_B *= t.s;
+      if ((t.cell_B <= t.negligible).all()) break;
+    }
+    t.denominator += ((1.0 - t.s_A.col(B)) > t.negligible && t.cell_B > t.negligible).select(t.cell_B, 0.0);
   }
-  return pa / denominator;
+  w = (t.cell_A == 0.0).select(0.0, t.cell_A / t.denominator);
 }
 
 Eigen::VectorXd AtomicPartition::all_weights(const Eigen::Vector3d& r) const {
-  Eigen::VectorXd p(natoms_);
+  Eigen::VectorXd p = Eigen::VectorXd::Ones(natoms_);
   std::vector<double> dist(natoms_);
   for (int B = 0; B < natoms_; ++B) dist[B] = (r - positions_[B]).norm();
-  for (int A = 0; A < natoms_; ++A) p[A] = cell_function(A, dist.data(), 0.0);
+  for (int A = 0; A < natoms_; ++A)
+    for (int B = 0; B < natoms_; ++B) {
+      if (B == A) continue;
+      const double mu = (dist[A] - dist[B]) * inv_distance_(A, B);
+      p[A] *= step(mu + size_adjust_(A, B) * (1.0 - mu * mu));
+    }
   return p / p.sum();
 }
 

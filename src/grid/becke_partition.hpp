@@ -29,14 +29,25 @@ class AtomicPartition {
   AtomicPartition(const Molecule& mol, NuclearScheme scheme,
                   RadialScale radii = RadialScale::BraggSlater);
 
-  // w_A(r). `scratch` is caller-provided (resized here) so that threads share nothing.
-  double weight(const Eigen::Vector3d& r, int A, std::vector<double>& scratch) const;
-  // All w_A(r), A = 0..natoms-1 (no screening; for tests and diagnostics).
+  // Per-thread scratch of `weights`, so that threads share nothing.
+  struct Scratch {
+    Eigen::ArrayXXd dist, s_A;  // [points, atoms]: |r - R_B| and s(nu_AB)
+    Eigen::ArrayXd cell_A, cell_B, nu, s, negligible, denominator;
+  };
+  // w_A at each row of `points` (n x 3), into `w` (resized to n). Screened: a cell B is
+  // skipped at a point where its bound P_B <= s(nu_BA) = 1 - s(nu_AB) is below 1e-17 P_A
+  // (~natoms step functions per point away from cell boundaries, instead of natoms^2);
+  // vectorised over the points, which one sphere of a grid shares.
+  void weights(int A, const Eigen::Ref<const Eigen::MatrixX3d>& points, Eigen::ArrayXd& w, Scratch& scratch) const;
+  // All w_A(r), A = 0..natoms-1, one point at a time without screening: the reference for tests.
   Eigen::VectorXd all_weights(const Eigen::Vector3d& r) const;
 
  private:
   double step(double nu) const;
-  double cell_function(int A, const double* dist, double stop_below) const;
+  // s(nu) elementwise: the same function as step(), vectorised.
+  void step(const Eigen::ArrayXd& nu, Eigen::ArrayXd& s) const;
+  // nu_AB at every point from the distance columns of `dist`.
+  void nu(int A, int B, const Eigen::ArrayXXd& dist, Eigen::ArrayXd& out) const;
 
   NuclearScheme scheme_;
   int natoms_ = 0;

@@ -4,10 +4,10 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
-#include <numeric>
 #include <utility>
 
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "grid/angular_grid.hpp"
 
 namespace hamlet::grid {
@@ -19,15 +19,19 @@ struct RadialShellTask {
   int degree;
 };
 
-struct ShellPoints {
-  std::vector<double> x, y, z, w;
+// A point while the grid is built; `id` (its index in shell order) breaks ties in the
+// bisection, so batches do not depend on how the points were moved.
+struct GridPoint {
+  double x, y, z, w;
+  int atom, id;
+  double coordinate(int axis) const { return axis == 0 ? x : axis == 1 ? y : z; }
 };
 
 // Recursive median bisection along the longest box edge: leaves hold <= max_points points
 // and are spatially compact, which is what basis-function screening per batch needs. Large
 // halves are split in parallel (OpenMP tasks); each subtree collects its own leaves, joined in
 // tree order, so the batches do not depend on the thread count.
-void bisect(const Eigen::MatrixX3d& p, std::vector<int>& idx, int begin, int end, int max_points,
+void bisect(std::vector<GridPoint>& p, int begin, int end, int max_points,
             std::vector<std::pair<int, int>>& leaves) {
   if (end - begin <= max_points) {
     leaves.emplace_back(begin, end);
@@ -35,26 +39,28 @@ void bisect(const Eigen::MatrixX3d& p, std::vector<int>& idx, int begin, int end
   }
   Eigen::Vector3d lo = Eigen::Vector3d::Constant(1e300), hi = -lo;
   for (int k = begin; k < end; ++k) {
-    lo = lo.cwiseMin(p.row(idx[k]).transpose());
-    hi = hi.cwiseMax(p.row(idx[k]).transpose());
+    const Eigen::Vector3d r(p[k].x, p[k].y, p[k].z);
+    lo = lo.cwiseMin(r);
+    hi = hi.cwiseMax(r);
   }
   int axis = 0;
   (hi - lo).maxCoeff(&axis);
   const int mid = begin + (end - begin) / 2;
-  std::nth_element(idx.begin() + begin, idx.begin() + mid, idx.begin() + end, [&](int a, int b) {
-    const double pa = p(a, axis), pb = p(b, axis);
-    return pa < pb || (pa == pb && a < b);  // total order: deterministic batches
-  });
+  const auto below = [axis](const GridPoint& a, const GridPoint& b) {
+    const double pa = a.coordinate(axis), pb = b.coordinate(axis);
+    return pa < pb || (pa == pb && a.id < b.id);  // total order: deterministic batches
+  };
+  std::nth_element(p.begin() + begin, p.begin() + mid, p.begin() + end, below);
   constexpr int kParallelPoints = 20000;
   if (end - begin < kParallelPoints) {
-    bisect(p, idx, begin, mid, max_points, leaves);
-    bisect(p, idx, mid, end, max_points, leaves);
+    bisect(p, begin, mid, max_points, leaves);
+    bisect(p, mid, end, max_points, leaves);
     return;
   }
   std::vector<std::pair<int, int>> right;
-#pragma omp task shared(p, idx, right)
-  bisect(p, idx, mid, end, max_points, right);
-  bisect(p, idx, begin, mid, max_points, leaves);
+#pragma omp task shared(p, right)
+  bisect(p, mid, end, max_points, right);
+  bisect(p, begin, mid, max_points, leaves);
 #pragma omp taskwait
   leaves.insert(leaves.end(), right.begin(), right.end());
 }
@@ -127,62 +133,52 @@ MolecularGrid build_molecular_grid(const Molecule& mol, const GridOptions& opt) 
     }
   }
 
-  std::vector<ShellPoints> shell_points(tasks.size());
+  std::vector<std::vector<GridPoint>> shell_points(tasks.size());
   const Eigen::Matrix3d& axes = grid.orientation_;
 #pragma omp parallel
   {
-    std::vector<double> scratch;
+    AtomicPartition::Scratch scratch;
+    Eigen::MatrixX3d p;
+    Eigen::ArrayXd partition_weight;
 #pragma omp for schedule(dynamic)
     for (size_t t = 0; t < tasks.size(); ++t) {
       const RadialShellTask& task = tasks[t];
       const AngularGrid& ang = cached_angular_grid(task.degree, opt.angular_scheme);
       const Eigen::Vector3d& origin = mol.atoms[task.atom].position;
-      ShellPoints& out = shell_points[t];
+      p.resize(ang.size(), 3);
+      for (int k = 0; k < ang.size(); ++k) p.row(k) = origin + task.r * (axes * ang.directions.col(k));
+      partition.weights(task.atom, p, partition_weight, scratch);
+      std::vector<GridPoint>& out = shell_points[t];
       for (int k = 0; k < ang.size(); ++k) {
-        const Eigen::Vector3d p = origin + task.r * (axes * ang.directions.col(k));
-        const double w = task.w * ang.weights[k] * partition.weight(p, task.atom, scratch);
-        if (std::abs(w) <= opt.weight_cutoff) continue;
-        out.x.push_back(p.x());
-        out.y.push_back(p.y());
-        out.z.push_back(p.z());
-        out.w.push_back(w);
+        const double w = task.w * ang.weights[k] * partition_weight[k];
+        if (std::abs(w) > opt.weight_cutoff) out.push_back({p(k, 0), p(k, 1), p(k, 2), w, task.atom, 0});
       }
     }
   }
 
   size_t npoints = 0;
-  for (const auto& s : shell_points) npoints += s.w.size();
-  Eigen::MatrixX3d points(npoints, 3);
-  Eigen::VectorXd weights(npoints);
-  std::vector<int> atoms(npoints);
-  size_t k = 0;
-  for (size_t t = 0; t < tasks.size(); ++t) {
-    const ShellPoints& s = shell_points[t];
-    for (size_t i = 0; i < s.w.size(); ++i, ++k) {
-      points(k, 0) = s.x[i];
-      points(k, 1) = s.y[i];
-      points(k, 2) = s.z[i];
-      weights[k] = s.w[i];
-      atoms[k] = tasks[t].atom;
-    }
-  }
+  for (const auto& s : shell_points) npoints += s.size();
+  std::vector<GridPoint> points;
+  points.reserve(npoints);
+  advise_huge_pages(points.data(), npoints * sizeof(GridPoint));
+  for (const auto& s : shell_points) points.insert(points.end(), s.begin(), s.end());
+  for (size_t i = 0; i < npoints; ++i) points[i].id = static_cast<int>(i);
 
-  std::vector<int> order(npoints);
-  std::iota(order.begin(), order.end(), 0);
   std::vector<std::pair<int, int>> leaves;
   if (npoints > 0) {
 #pragma omp parallel
 #pragma omp single
-    bisect(points, order, 0, static_cast<int>(npoints), opt.max_batch_points, leaves);
+    bisect(points, 0, static_cast<int>(npoints), opt.max_batch_points, leaves);
   }
 
   grid.points_.resize(npoints, 3);
+  advise_huge_pages(grid.points_.data(), 3 * npoints * sizeof(double));
   grid.weights_.resize(npoints);
   grid.point_atoms_.resize(npoints);
   for (size_t i = 0; i < npoints; ++i) {
-    grid.points_.row(i) = points.row(order[i]);
-    grid.weights_[i] = weights[order[i]];
-    grid.point_atoms_[i] = atoms[order[i]];
+    grid.points_.row(i) << points[i].x, points[i].y, points[i].z;
+    grid.weights_[i] = points[i].w;
+    grid.point_atoms_[i] = points[i].atom;
   }
   grid.batches_.reserve(leaves.size());
   for (const auto& [b, e] : leaves) {

@@ -16,6 +16,7 @@
 
 #include "core/blas.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "integrals/jk.hpp"
 #include "integrals/libint_bridge.hpp"
 
@@ -67,6 +68,7 @@ class DensityFittedJK final : public JKBuilder {
     const Eigen::Index npairs = static_cast<Eigen::Index>(rows_m_.size());
 
     B_.resize(npairs, naux_);
+    advise_huge_pages(B_.data(), sizeof(double) * static_cast<size_t>(B_.size()));
     const int nthreads = omp_get_max_threads();
     std::vector<libint2::Engine> engines(nthreads,
                                          libint2::Engine(libint2::Operator::coulomb, max_nprim, max_l, 0));

@@ -74,12 +74,8 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
       // molecules (DF-B3LYP/def2-SVP) the energies equalled those of the final grid after the
       // switch to 1e-10 Eh, with 0 or 1 more iterations and 2-3 final-grid builds instead of 6-14.
       start_options.prune = true;
-      // The start grid is used nearly every iteration: its basis values are evaluated once
-      // (~150 MB for a 19-atom QM9 molecule in def2-SVP; batches beyond the budget are
-      // evaluated each time).
-      constexpr size_t kStartGridCacheBytes = size_t{256} << 20;
       xc_start = make_xc_term(settings.method, molecule, run.basis,
-                              grid::build_molecular_grid(molecule, start_options), kStartGridCacheBytes);
+                              grid::build_molecular_grid(molecule, start_options));
     }
     run.timings["xc_setup"] = since(t0);
   }

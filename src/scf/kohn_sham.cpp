@@ -36,14 +36,12 @@ class KohnShamXc final : public XcTerm {
 }  // namespace
 
 std::unique_ptr<XcTerm> make_xc_term(const std::string& name, const Molecule& mol, const BasisSet& basis,
-                                     const grid::MolecularGrid& grid, size_t basis_cache_bytes) {
+                                     const grid::MolecularGrid& grid) {
   auto f = xc::Functional::from_name(name);
   if (!f.has_density_functional()) return nullptr;
   if (f.exact_exchange().range_separated())
     throw Error("functional '" + name + "' is range-separated; range-separated exchange is not supported yet");
-  xc::XcOptions options;
-  options.basis_cache_bytes = basis_cache_bytes;
-  return std::make_unique<KohnShamXc>(std::move(f), mol, basis, grid, options);
+  return std::make_unique<KohnShamXc>(std::move(f), mol, basis, grid, xc::XcOptions{});
 }
 
 Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,

@@ -11,11 +11,9 @@ namespace hamlet::scf {
 
 // XC term for `functional` (an xc-layer name such as "b3lyp"); nullptr when the functional has
 // no density-functional part (Hartree–Fock). Throws hamlet::Error for unknown names and for
-// range-separated hybrids (not supported yet). Up to `basis_cache_bytes` of basis values are
-// kept between calls (xc::XcOptions::basis_cache_bytes).
+// range-separated hybrids (not supported yet).
 std::unique_ptr<XcTerm> make_xc_term(const std::string& functional, const Molecule& mol,
-                                     const BasisSet& basis, const grid::MolecularGrid& grid,
-                                     size_t basis_cache_bytes = 0);
+                                     const BasisSet& basis, const grid::MolecularGrid& grid);
 
 // V_SAP = sum_A V_A(|r - R_A|) in the AO basis. The bare nuclear part -Z_A/r is integrated
 // analytically (it equals `nuclear_attraction`); only the smooth, finite screening

@@ -171,22 +171,11 @@ XcIntegrator::XcIntegrator(const Molecule& mol, const BasisSet& basis,
   const int nbatch = static_cast<int>(grid_.batches().size());
   batch_basis_.resize(nbatch);
   batch_ready_ = std::make_unique<std::once_flag[]>(nbatch);
-  basis_cache_.resize(nbatch);
-  const size_t values_per_point = functional_.needs_gradient() ? 4 : 1;
-  size_t cache_bound = 0;  // upper bound: every reaching function, decided in batch order
   for (int b = 0; b < nbatch; ++b) {
     const grid::GridBatch& batch = grid_.batches()[b];
-    BatchBasis& bb = batch_basis_[b];
-    int functions = 0;
     for (size_t s = 0; s < extent.size(); ++s)
-      if ((basis_.shells[s].center - batch.center).norm() - batch.radius <= extent[s]) {
-        bb.reaching.push_back(static_cast<int>(s));
-        functions += basis_.shells[s].size();
-      }
-    const size_t bytes = sizeof(double) * values_per_point * static_cast<size_t>(functions) *
-                         static_cast<size_t>(batch.size());
-    bb.cacheable = !bb.reaching.empty() && cache_bound + bytes <= options_.basis_cache_bytes;
-    if (bb.cacheable) cache_bound += bytes;
+      if ((basis_.shells[s].center - batch.center).norm() - batch.radius <= extent[s])
+        batch_basis_[b].reaching.push_back(static_cast<int>(s));
   }
 }
 
@@ -231,9 +220,9 @@ template <class Kernel>
 void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
   const int nbatch = static_cast<int>(batch_basis_.size());
   // Passes want the functional's gradients or none; the first pass (the significance test)
-  // and the cache always hold the functional's, a superset.
-  const bool list_gradients = functional_.needs_gradient();
-  if (gradients && !list_gradients) throw Error("XC: gradients requested for a functional without them");
+  // always evaluates the functional's, a superset.
+  if (gradients && !functional_.needs_gradient())
+    throw Error("XC: gradients requested for a functional without them");
 #pragma omp parallel
   {
     Workspace ws;
@@ -242,28 +231,15 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
     for (int b = 0; b < nbatch; ++b) {
       const BatchBasis& bb = batch_basis_[b];
       if (bb.reaching.empty()) continue;
-      BasisValues& cached = basis_cache_[b];
       bool evaluated = false;
       std::call_once(batch_ready_[b], [&] {
-        if (!bb.cacheable) {
-          select_functions(b, ws.chi);
-        } else {
-          select_functions(b, cached);
-          const Eigen::Index n = static_cast<Eigen::Index>(bb.aos.size());  // keep only those
-          cached.value.conservativeResize(Eigen::NoChange, n);
-          if (list_gradients) {
-            cached.dx.conservativeResize(Eigen::NoChange, n);
-            cached.dy.conservativeResize(Eigen::NoChange, n);
-            cached.dz.conservativeResize(Eigen::NoChange, n);
-          }
-        }
+        select_functions(b, ws.chi);
         evaluated = true;
       });
       if (bb.aos.empty()) continue;
       const int n = static_cast<int>(bb.aos.size());
       const grid::GridBatch& batch = grid_.batches()[b];
-      const BasisValues* chi = bb.cacheable ? &cached : &ws.chi;
-      if (!bb.cacheable && !evaluated) {
+      if (!evaluated) {
         // Each column depends only on its shell and the points: the same values as the first
         // pass evaluated among all reaching shells.
         evaluate_basis(basis_, bb.shells, grid_.points().middleRows(batch.begin, batch.size()),
@@ -271,9 +247,10 @@ void XcIntegrator::for_each_batch(bool gradients, Kernel&& kernel) const {
         if (!bb.columns.empty()) compact_columns(bb.columns, gradients, ws.chi);
       }
       const Eigen::ArrayXd w = grid_.weights().segment(batch.begin, batch.size()).array();
-      const auto X = chi->value.leftCols(n);
-      const BatchView view{bb.aos, X, gradients ? chi->dx.leftCols(n) : X,
-                           gradients ? chi->dy.leftCols(n) : X, gradients ? chi->dz.leftCols(n) : X, w};
+      const BasisValues& chi = ws.chi;
+      const auto X = chi.value.leftCols(n);
+      const BatchView view{bb.aos, X, gradients ? chi.dx.leftCols(n) : X,
+                           gradients ? chi.dy.leftCols(n) : X, gradients ? chi.dz.leftCols(n) : X, w};
       kernel(thread, b, view, ws);
     }
   }

@@ -31,10 +31,9 @@ struct XcOptions {
   // 4e-11 Eh and V by 3e-11 against no screening, with 92 of 112 reaching functions per batch
   // (bench_xc); the XC build is ~4 % faster than at 1e-12.
   double significance_tolerance = 1e-11;
-  // Basis values (and gradients) of whole batches kept in memory up to this many bytes, the
-  // batches taken in order by an upper bound of their size: an integrator called every SCF
-  // iteration on a small grid then evaluates the basis once. 0 caches nothing.
-  size_t basis_cache_bytes = 0;
+  // Basis values are evaluated anew at every call, not kept: on a 19-atom QM9 molecule
+  // (def2-SVP, pruned level-0 grid) a cache of them (150 MB) cost 0.23 s to fill and saved
+  // 3 ms per later call; the SCF was 12 % faster without it (README, benchmarks).
 };
 
 struct XcResult {
@@ -79,7 +78,6 @@ class XcIntegrator {
     std::vector<int> shells;    // shells evaluated: those with a significant function
     std::vector<int> columns;   // the significant columns among theirs (empty: all)
     std::vector<int> aos;       // AO indices of the significant functions, in column order
-    bool cacheable = false;     // its values fit in XcOptions::basis_cache_bytes
   };
   struct BatchView;
   template <class Kernel>
@@ -93,11 +91,9 @@ class XcIntegrator {
   Functional functional_;
   XcOptions options_;
   // Filled lazily by the first pass over the grid (guarded per batch by batch_ready_); a
-  // batch is handled by one thread per pass, so lists and cache entries are never shared
-  // while being written.
+  // batch is handled by one thread per pass, so its lists are never shared while being written.
   mutable std::vector<BatchBasis> batch_basis_;
   mutable std::unique_ptr<std::once_flag[]> batch_ready_;
-  mutable std::vector<BasisValues> basis_cache_;
 };
 
 }  // namespace hamlet::xc

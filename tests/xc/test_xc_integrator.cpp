@@ -159,29 +159,23 @@ TEST(XcIntegrator, ScreeningKeepsFewerFunctionsThanTheBasisAndChangesNothing) {
   EXPECT_LT((a.V - b.V).cwiseAbs().maxCoeff(), 1e-8);
 }
 
-TEST(XcIntegrator, CachedBasisValuesAndTheFirstPassGiveTheSameResults) {
+TEST(XcIntegrator, FirstAndLaterPassesGiveTheSameResults) {
   // The first pass evaluates every reaching shell and selects the significant functions; later
-  // passes evaluate only those, or read cached values (all batches, or those within a budget).
-  // Each function's values depend only on its shell and the points, so all agree exactly.
+  // passes evaluate only those. Each function's values depend only on its shell and the
+  // points, so both agree exactly.
   const WaterCase w;
   const Functional pbe = Functional::from_name("pbe");
-  xc::XcOptions all, part;
-  all.basis_cache_bytes = size_t{1} << 30;
-  part.basis_cache_bytes = 200'000;  // a fraction of this grid's ~2 MB of values
-  const XcIntegrator plain(w.mol, w.basis, w.grid, pbe), cached(w.mol, w.basis, w.grid, pbe, all),
-      partly(w.mol, w.basis, w.grid, pbe, part);
+  const XcIntegrator xc(w.mol, w.basis, w.grid, pbe);
   const XcIntegrator reference(w.mol, w.basis, w.grid, pbe);
   const Eigen::MatrixXd D = 2.0 * occupied_density(reference, 5, 21);
   const xc::XcResult expected = reference.compute_restricted(D);
-  for (const XcIntegrator* xc : {&plain, &cached, &partly})
-    for (int pass = 0; pass < 2; ++pass) {
-      const xc::XcResult r = xc->compute_restricted(D);
-      EXPECT_EQ(r.energy, expected.energy) << pass;
-      EXPECT_EQ((r.V - expected.V).cwiseAbs().maxCoeff(), 0.0) << pass;
-      const xc::XcUnrestrictedResult u = xc->compute_unrestricted(0.5 * D, 0.5 * D);
-      EXPECT_NEAR(u.energy, expected.energy, 1e-12) << pass;
-    }
-  EXPECT_EQ(cached.mean_functions_per_batch(), plain.mean_functions_per_batch());
+  for (int pass = 0; pass < 2; ++pass) {
+    const xc::XcResult r = xc.compute_restricted(D);
+    EXPECT_EQ(r.energy, expected.energy) << pass;
+    EXPECT_EQ((r.V - expected.V).cwiseAbs().maxCoeff(), 0.0) << pass;
+    const xc::XcUnrestrictedResult u = xc.compute_unrestricted(0.5 * D, 0.5 * D);
+    EXPECT_NEAR(u.energy, expected.energy, 1e-12) << pass;
+  }
 }
 
 TEST(XcIntegrator, LowRankDensityShortcutMatchesTheFullProduct) {
