@@ -7,6 +7,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/memory.hpp"
 #include "hamlet/version.hpp"
 
 #ifdef HAMLET_ML_EXECUTABLE
@@ -59,6 +60,7 @@ int main(int argc, char** argv) {
 #ifdef HAMLET_ML_EXECUTABLE
   if (needs_ml_executable(argc, argv)) exec_ml_executable(argv);
 #endif
+  hamlet::keep_freed_memory();
   CLI::App app{"hamlet: Kohn–Sham Hamiltonians from an exact SCF engine and equivariant networks"};
   app.set_version_flag("--version", std::string("hamlet ") + hamlet::kVersion);
   app.require_subcommand(1);

@@ -1,10 +1,19 @@
 #include "core/memory.hpp"
 
+#include <malloc.h>
 #include <sys/mman.h>
 
 #include <cstdint>
 
 namespace hamlet {
+
+void keep_freed_memory() {
+#if defined(M_MMAP_THRESHOLD) && defined(M_TRIM_THRESHOLD)
+  // Setting either also stops glibc's dynamic adjustment of both, so set both.
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
+#endif
+}
 
 void advise_huge_pages(void* data, std::size_t bytes) {
 #ifdef MADV_HUGEPAGE
