@@ -72,6 +72,7 @@ int run_train(const TrainArgs& a) {
   const int threads = config.get<int>("run.threads");
   if (threads > 0) model::set_threads(threads);
   model::TrainOptions o = train_options_from_config(config);
+  o.threads = threads > 0 ? threads : std::max(1, omp_get_num_procs());
   o.progress = !a.quiet;
   std::filesystem::create_directories(o.out);
   write_file_atomically(o.out / "config.yaml", config.to_yaml("effective configuration of " + a.config));

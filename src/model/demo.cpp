@@ -118,6 +118,7 @@ TrainOptions training(const DemoOptions& o, const std::filesystem::path& data, c
   t.seed = o.seed;
   t.out = o.out / (type == "sap" ? "sap_model" : "geometry_model");
   t.progress = o.progress;
+  t.threads = o.train_threads;
   t.as_json = {{"demo", true}, {"model_type", type}, {"epochs", o.epochs}, {"max_minutes", o.minutes}};
   return t;
 }

@@ -288,6 +288,15 @@ ModelOutput HamiltonianModelImpl::forward(const GraphBatch& b) {
   return out;
 }
 
+double HamiltonianModelImpl::loss_denominator(const GraphBatch& b) const {
+  const auto dt = dtype();
+  const int nel = basis_.n_elements();
+  const at::Tensor pair = b.element.index_select(0, b.edge_index[0]) * nel + b.element.index_select(0, b.edge_index[1]);
+  return (group_rows(basis_.onsite_multiplicity.to(dt), b.element).sum() +
+          group_rows(basis_.offsite_mask.to(dt), pair).sum())
+      .item<double>();
+}
+
 at::Tensor HamiltonianModelImpl::loss(const ModelOutput& out, const GraphBatch& b, const std::string& kind) const {
   const auto dt = dtype();
   const int nel = basis_.n_elements();

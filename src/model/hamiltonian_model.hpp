@@ -43,6 +43,9 @@ class HamiltonianModelImpl : public torch::nn::Module {
   // predicted blocks (coupled components weighted as the block elements they carry), each
   // divided by its element pair's target RMS when fitted so; "mse+mae" adds both.
   at::Tensor loss(const ModelOutput& out, const GraphBatch& batch, const std::string& kind) const;
+  // What `loss` divides by: the batch's multiplicity-weighted count of block elements. It adds
+  // over molecules, so the loss of a batch split in parts is sum_k loss_k count_k / count.
+  double loss_denominator(const GraphBatch& batch) const;
   // Target of a batch in union space (F or F - H_SAP), float64.
   at::Tensor onsite_target(const GraphBatch& batch) const;
   at::Tensor offsite_target(const GraphBatch& batch) const;

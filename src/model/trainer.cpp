@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -89,6 +90,93 @@ at::Tensor orbital_energy_term(const BlockUnpacking& unpacking, const std::vecto
   return sum / (unit * static_cast<double>(graphs.size()));
 }
 
+// Splits a batch's molecules into at most `workers` parts of similar work (edge counts),
+// deterministically: the largest first, each to the lightest part; parts keep batch order.
+std::vector<std::vector<size_t>> split_batch(const std::vector<const MoleculeGraph*>& graphs, int workers) {
+  const size_t nparts = std::min<size_t>(std::max(1, workers), graphs.size());
+  std::vector<size_t> by_size(graphs.size());
+  std::iota(by_size.begin(), by_size.end(), 0);
+  const auto work = [&](size_t k) { return graphs[k]->edge_index.size(1) + graphs[k]->element.size(0); };
+  std::stable_sort(by_size.begin(), by_size.end(), [&](size_t a, size_t b) { return work(a) > work(b); });
+  std::vector<std::vector<size_t>> parts(nparts);
+  std::vector<int64_t> load(nparts, 0);
+  for (size_t k : by_size) {
+    const size_t lightest = std::min_element(load.begin(), load.end()) - load.begin();
+    parts[lightest].push_back(k);
+    load[lightest] += work(k);
+  }
+  for (auto& part : parts) std::sort(part.begin(), part.end());
+  return parts;
+}
+
+// Forward and backward of one batch, its molecules split among `replicas` (replicas[0] is the
+// model being trained; the others hold the same weights), one OpenMP thread each. Each part's
+// loss is weighted by its share of the batch, so the parts' losses add up to the batch's, and
+// the other replicas' gradients are added to replicas[0]'s in replica order: the same gradient
+// as one pass over the whole batch up to rounding, independent of thread timing. Returns the
+// batch loss; throws when it is not finite.
+double accumulate_gradients(const std::vector<HamiltonianModel*>& replicas, const std::vector<const MoleculeGraph*>& graphs,
+                            const std::vector<const OrbitalEnergyTarget*>& spectra, const TrainOptions& o,
+                            const BlockUnpacking& unpacking, double eigenvalue_unit, int epoch) {
+  const auto parts = split_batch(graphs, static_cast<int>(replicas.size()));
+  const size_t nparts = parts.size();
+  std::vector<std::vector<const MoleculeGraph*>> part_graphs(nparts);
+  std::vector<std::vector<const OrbitalEnergyTarget*>> part_spectra(nparts);
+  std::vector<GraphBatch> batches(nparts);
+  std::vector<double> denominators(nparts), losses(nparts, 0.0);
+  double denominator = 0;
+  for (size_t p = 0; p < nparts; ++p) {
+    for (size_t k : parts[p]) {
+      part_graphs[p].push_back(graphs[k]);
+      if (!spectra.empty()) part_spectra[p].push_back(spectra[k]);
+    }
+    batches[p] = collate(part_graphs[p]);
+    denominators[p] = (*replicas[0])->loss_denominator(batches[p]);
+    denominator += denominators[p];
+  }
+  std::vector<std::exception_ptr> errors(nparts);
+  const auto run_part = [&](size_t p) {
+    try {
+      HamiltonianModel& model = *replicas[p];
+      const ModelOutput out = model->forward(batches[p]);
+      at::Tensor loss = model->loss(out, batches[p], o.loss) * (denominators[p] / denominator);
+      if (!spectra.empty()) {
+        const double share = static_cast<double>(part_graphs[p].size()) / static_cast<double>(graphs.size());
+        loss = loss + o.eigenvalue_weight * share *
+                          orbital_energy_term(unpacking, part_graphs[p], part_spectra[p], out, eigenvalue_unit)
+                              .to(loss.scalar_type());
+      }
+      losses[p] = loss.item<double>();
+      if (std::isfinite(losses[p])) loss.backward();
+    } catch (...) {
+      errors[p] = std::current_exception();
+    }
+  };
+  if (nparts == 1) {
+    run_part(0);
+  } else {
+#pragma omp parallel for num_threads(static_cast<int>(nparts)) schedule(static, 1)
+    for (size_t p = 0; p < nparts; ++p) run_part(p);
+  }
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  const double total = std::accumulate(losses.begin(), losses.end(), 0.0);
+  if (!std::isfinite(total))
+    throw Error("training diverged: the loss became " + std::to_string(total) + " at epoch " + std::to_string(epoch) +
+                " (lower optim.lr?)");
+  torch::NoGradGuard no_grad;
+  auto main = (*replicas[0])->parameters();
+  for (size_t p = 1; p < nparts; ++p) {
+    const auto other = (*replicas[p])->parameters();
+    for (size_t i = 0; i < main.size(); ++i) {
+      if (!other[i].grad().defined()) continue;
+      if (main[i].grad().defined()) main[i].mutable_grad().add_(other[i].grad());
+      else main[i].mutable_grad() = other[i].grad().clone();
+    }
+  }
+  return total;
+}
+
 struct ValidationResult {
   double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1;
 };
@@ -98,44 +186,67 @@ struct ValidationResult {
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
                                 const std::vector<OrbitalEnergyTarget>& targets, const BlockUnpacking& unpacking,
                                 const TrainOptions& o, double eigenvalue_unit) {
-  torch::NoGradGuard no_grad;
   model->eval();
-  double loss_sum = 0, abs_sum = 0, elements = 0, occupied_abs = 0, occupied_count = 0;
   const bool spectra = targets.size() == graphs.size() && !graphs.empty();
-  for (size_t b = 0; b < graphs.size(); b += o.batch_size) {
-    std::vector<const MoleculeGraph*> part;
-    std::vector<const OrbitalEnergyTarget*> part_targets;
-    for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
-      part.push_back(&graphs[k].graph);
-      if (spectra) part_targets.push_back(&targets[k]);
-    }
-    const GraphBatch batch = collate(part);
-    const ModelOutput out = model->forward(batch);
-    double loss = model->loss(out, batch, o.loss).item<double>();
-    if (spectra) {
-      const double term = orbital_energy_term(unpacking, part, part_targets, out, eigenvalue_unit, &occupied_abs,
-                                              &occupied_count).item<double>();
-      loss += o.eigenvalue_weight * term;
-    }
-    loss_sum += loss * part.size();
-    int64_t node = 0, edge = 0;
-    for (size_t k = 0; k < part.size(); ++k) {
-      const auto& lg = graphs[b + k];
-      const int64_t n = lg.graph.element.size(0), e = lg.graph.edge_index.size(1);
-      const Eigen::MatrixXd pred = predicted_fock(*model, lg.graph, out.onsite.narrow(0, node, n),
-                                                  out.offsite.narrow(0, edge, e), lg.entry.H_sap, lg.entry.S);
-      abs_sum += (pred - lg.entry.fock[0]).cwiseAbs().sum();
-      elements += static_cast<double>(pred.size());
-      node += n;
-      edge += e;
+  // Batches on o.threads threads (forward only, the model read-only); sums over them in batch order.
+  struct Sums {
+    double loss = 0, abs = 0, elements = 0, occupied_abs = 0, occupied_count = 0;
+  };
+  const size_t nbatches = (graphs.size() + o.batch_size - 1) / o.batch_size;
+  std::vector<Sums> sums(nbatches);
+  std::vector<std::exception_ptr> errors(nbatches);
+#pragma omp parallel for num_threads(std::max(1, o.threads)) schedule(dynamic)
+  for (size_t i = 0; i < nbatches; ++i) {
+    try {
+      torch::NoGradGuard no_grad;  // per thread: grad mode is thread-local
+      const size_t b = i * o.batch_size;
+      std::vector<const MoleculeGraph*> part;
+      std::vector<const OrbitalEnergyTarget*> part_targets;
+      for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
+        part.push_back(&graphs[k].graph);
+        if (spectra) part_targets.push_back(&targets[k]);
+      }
+      Sums& s = sums[i];
+      const GraphBatch batch = collate(part);
+      const ModelOutput out = model->forward(batch);
+      double loss = model->loss(out, batch, o.loss).item<double>();
+      if (spectra) {
+        const double term = orbital_energy_term(unpacking, part, part_targets, out, eigenvalue_unit, &s.occupied_abs,
+                                                &s.occupied_count).item<double>();
+        loss += o.eigenvalue_weight * term;
+      }
+      s.loss = loss * part.size();
+      int64_t node = 0, edge = 0;
+      for (size_t k = 0; k < part.size(); ++k) {
+        const auto& lg = graphs[b + k];
+        const int64_t n = lg.graph.element.size(0), e = lg.graph.edge_index.size(1);
+        const Eigen::MatrixXd pred = predicted_fock(*model, lg.graph, out.onsite.narrow(0, node, n),
+                                                    out.offsite.narrow(0, edge, e), lg.entry.H_sap, lg.entry.S);
+        s.abs += (pred - lg.entry.fock[0]).cwiseAbs().sum();
+        s.elements += static_cast<double>(pred.size());
+        node += n;
+        edge += e;
+      }
+    } catch (...) {
+      errors[i] = std::current_exception();
     }
   }
   model->train();
+  for (const auto& e : errors)
+    if (e) std::rethrow_exception(e);
+  Sums total;
+  for (const Sums& s : sums) {
+    total.loss += s.loss;
+    total.abs += s.abs;
+    total.elements += s.elements;
+    total.occupied_abs += s.occupied_abs;
+    total.occupied_count += s.occupied_count;
+  }
   const double n = std::max<double>(1, graphs.size());
   ValidationResult r;
-  r.loss = loss_sum / n;
-  r.mae_ueh = elements > 0 ? 1e6 * abs_sum / elements : 0.0;
-  if (spectra && occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * occupied_abs / occupied_count;
+  r.loss = total.loss / n;
+  r.mae_ueh = total.elements > 0 ? 1e6 * total.abs / total.elements : 0.0;
+  if (spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
   return r;
 }
 
@@ -290,6 +401,16 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   } else {
     copy_weights(model, ema);
   }
+  // Data parallel (run.threads > 1): one replica per thread, the model itself the first.
+  std::vector<HamiltonianModel> extra_replicas;
+  std::vector<HamiltonianModel*> replicas{&model};
+  for (int r = 1; r < std::min(o.threads, o.batch_size); ++r) {
+    extra_replicas.emplace_back(o.model, basis);
+    extra_replicas.back()->to(dtype);
+    copy_weights(model, extra_replicas.back());
+    extra_replicas.back()->train();
+  }
+  for (auto& r : extra_replicas) replicas.push_back(&r);
 
   TrainResult result;
   result.train_molecules = static_cast<int64_t>(train.size());
@@ -325,22 +446,16 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
       }
       const double lr = learning_rate(o, state.step, steps_per_epoch, state.learning_rate);
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
-      const GraphBatch batch = collate(part);
       optimizer->zero_grad();
-      const ModelOutput out = model->forward(batch);
-      at::Tensor loss = model->loss(out, batch, o.loss);
-      if (spectra)
-        loss = loss + o.eigenvalue_weight *
-                          orbital_energy_term(unpacking, part, part_spectra, out, eigenvalue_unit).to(loss.scalar_type());
-      if (!std::isfinite(loss.item<double>()))
-        throw Error("training diverged: the loss became " + std::to_string(loss.item<double>()) + " at epoch " +
-                    std::to_string(state.epoch + 1) + " (lower optim.lr?)");
-      loss.backward();
+      for (size_t r = 1; r < replicas.size(); ++r) (*replicas[r])->zero_grad();
+      const double loss =
+          accumulate_gradients(replicas, part, part_spectra, o, unpacking, eigenvalue_unit, state.epoch + 1);
       if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.grad_clip);
       optimizer->step();
+      for (size_t r = 1; r < replicas.size(); ++r) copy_weights(model, *replicas[r]);
       if (decay > 0) ema_update(model, ema, std::min(decay, (1.0 + state.step) / (10.0 + state.step)));
       else copy_weights(model, ema);
-      loss_sum += loss.item<double>() * part.size();
+      loss_sum += loss * part.size();
       ++state.step;
     }
     ++state.epoch;

@@ -44,6 +44,10 @@ struct TrainOptions {
                                           // --resume continues (time-sliced cluster jobs)
 
   std::uint64_t seed = 0;
+  // Threads: each takes a share of every batch's molecules with its own copy of the model
+  // (data parallel), and the gradients are summed in a fixed order. Results are reproducible for
+  // a given count; different counts differ by rounding (the sums are ordered differently).
+  int threads = 1;
   std::filesystem::path out = "runs/hamlet";
   int checkpoint_every = 1;               // epochs between last.pt writes
   bool progress = true;                   // progress bar on stderr

@@ -118,7 +118,10 @@ ConfigSchema make_training_schema() {
   s.add_int("run.seed", 0, "random seed (splits, initialisation, batch order)").at_least(0);
   s.add_string("run.out", "runs/hamlet", "output directory (checkpoints, logs, plots)")
       .validate(not_empty);
-  s.add_int("run.threads", 0, "CPU threads (0 = all)").at_least(0);
+  s.add_int("run.threads", 0,
+            "CPU threads (0 = all); each trains on a share of every batch (data parallel): results are "
+            "reproducible for a given count, other counts differ by rounding")
+      .at_least(0);
   s.add_int("run.checkpoint_every", 1, "write a checkpoint every this many epochs").at_least(1);
 
   // Checks across keys.
