@@ -10,8 +10,8 @@ namespace hamlet {
 // the heaps' free tops; a training step of libtorch tensors then pays fresh page faults for
 // the same sizes again and again. Here blocks up to 32 MB (glibc's largest threshold) come
 // from the heaps and freed memory stays in the process for reuse (trimmed only above 1 GB).
-// Measured (2-core VM, 2 epochs of examples/02-qm9 on 40 QM9 molecules, one thread): 545 k
-// page faults -> 113 k, 4.4 -> 8.5 molecules/s, the same losses.
+// Measured (2-core VM, 2 epochs of examples/02-qm9 on 40 QM9 molecules, one thread, runs
+// interleaved): 19.2 -> 11.7 s, page faults 490 k -> 114 k, the same losses.
 void keep_freed_memory();
 
 // Asks the kernel to back the 2 MB-aligned part of [data, data + bytes) with huge pages
