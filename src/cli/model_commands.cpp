@@ -141,6 +141,8 @@ Runner add_demo_command(CLI::App& app) {
   cmd->add_option("--minutes", a->options.minutes, "training time cap per model")->capture_default_str();
   cmd->add_option("--seed", a->options.seed, "random seed (conformers, split, weights)")->capture_default_str();
   cmd->add_option("--threads", a->options.threads, "SCF and prediction threads (default: all)");
+  cmd->add_option("--train-threads", a->options.train_threads, "data-parallel training threads (0: all)")
+      ->capture_default_str();
   cmd->add_flag("--quiet", a->quiet, "no progress output");
   return [a] { return run_demo(*a); };
 }

@@ -1,5 +1,7 @@
 #include "model/demo.hpp"
 
+#include <omp.h>
+
 #include <fmt/format.h>
 
 #include <sstream>
@@ -118,7 +120,7 @@ TrainOptions training(const DemoOptions& o, const std::filesystem::path& data, c
   t.seed = o.seed;
   t.out = o.out / (type == "sap" ? "sap_model" : "geometry_model");
   t.progress = o.progress;
-  t.threads = o.train_threads;
+  t.threads = o.train_threads > 0 ? o.train_threads : std::max(1, omp_get_num_procs());
   t.as_json = {{"demo", true}, {"model_type", type}, {"epochs", o.epochs}, {"max_minutes", o.minutes}};
   return t;
 }
@@ -158,7 +160,7 @@ nlohmann::json run_demo(const DemoOptions& o) {
                  o.minutes);
     TrainOptions t = training(o, data, type);
     fs::remove_all(t.out);  // a rerun of the demo trains afresh (the datasets are reused)
-    set_threads(o.train_threads);
+    set_threads(t.threads);
     const TrainResult r = train_model(t, false);
     models[type] = {{"epochs", r.history.size()},
                     {"best_epoch", r.best_epoch},
