@@ -69,7 +69,11 @@ int main(int argc, char** argv) {
     auto run = add_command(app);
     runners[app.get_subcommands({}).back()] = run;
   };
-  add(hamlet::cli::add_scf_command);
+#ifdef HAMLET_WITH_TORCH
+  add([](CLI::App& a) { return hamlet::cli::add_scf_command(a, hamlet::cli::model_fock_guess()); });
+#else
+  add([](CLI::App& a) { return hamlet::cli::add_scf_command(a); });
+#endif
   add(hamlet::cli::add_datagen_command);
   add(hamlet::cli::add_data_command);
 #ifdef HAMLET_WITH_TORCH

@@ -148,6 +148,12 @@ Runner add_demo_command(CLI::App& app) {
 }
 
 
+ModelFockGuess model_fock_guess() {
+  return [](const std::string& checkpoint, const Molecule& molecule, double overlap_filter) {
+    return model::predict_fock(checkpoint, molecule, overlap_filter);
+  };
+}
+
 Runner add_predict_command(CLI::App& app) {
   auto a = std::make_shared<PredictArgs>();
   auto* cmd = app.add_subcommand("predict", "predict Fock matrices, orbital energies and dipoles with a model");

@@ -1,6 +1,7 @@
 #pragma once
 // Private to src/integrals: conversion to libint2 shells and one-time library initialisation.
 #include <libint2.hpp>
+#include <libint2/boys.h>  // FmEval_Chebyshev7 (engine.h only declares it: see libint_engine.cpp)
 #include <vector>
 
 #include "basis/basis_set.hpp"
