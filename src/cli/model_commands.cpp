@@ -75,8 +75,11 @@ void print_report(const nlohmann::json& r) {
   fmt::print("  {:<34} {:>14}\n", "dipole MAE (D)", num("dipole_mae_debye", "{:.4f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, ML guess", num("scf_iterations_ml", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAP guess", num("scf_iterations_sap", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAD guess", num("scf_iterations_sad", "{:.2f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF iterations, from reference F", num("scf_iterations_reference", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "predict time per structure (s)", num("predict_seconds", "{:.4f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF time per structure (s)", num("scf_seconds", "{:.3f}"));
+  fmt::print("  {:<34} {:>14}\n", "SCF time from ML guess (s)", num("scf_seconds_ml", "{:.3f}"));
 }
 
 int run_eval(EvalArgs& a) {
@@ -121,6 +124,8 @@ int run_demo(DemoArgs& a) {
       {"dipole MAE (D)", "dipole_mae_debye", "{:.3f}"},
       {"SCF iterations, ML guess", "scf_iterations_ml", "{:.1f}"},
       {"SCF iterations, SAP guess", "scf_iterations_sap", "{:.1f}"},
+      {"SCF iterations, SAD guess", "scf_iterations_sad", "{:.1f}"},
+      {"SCF iterations, reference F", "scf_iterations_reference", "{:.1f}"},
       {"predict s / structure", "predict_seconds", "{:.3f}"},
       {"SCF s / structure", "scf_seconds", "{:.3f}"}};
   for (const auto& [label, key, spec] : rows)

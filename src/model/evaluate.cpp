@@ -54,7 +54,8 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     throw Error(o.data.string(), 0, "dataset basis " + reader.metadata().basis.name + " differs from the model's " +
                                         m.provenance.basis.name);
 
-  Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, it_ml, it_sap, t_pred, t_scf;
+  Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, it_ml, it_sap, it_sad, it_ref, t_pred, t_scf,
+      t_scf_ml;
   // Atom pairs beyond the model's cutoff: their blocks are not predicted (delta models keep H_SAP
   // there, full models zero); how large the reference F is there, and the error it leaves.
   Mean beyond_error;
@@ -132,9 +133,20 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
       scf::Guess guess;
       guess.fock = {p.F};
       s.guess_matrices = &guess;
+      t0 = Clock::now();
       const auto ml_run = scf::run_scf(mol, s);
+      t_scf_ml.add(since(t0));
+      // The floor of scf_iterations_ml: no prediction can start closer than the reference F.
+      guess.fock = {F_ref};
+      const auto ref_run = scf::run_scf(mol, s);
+      // hamlet scf's default start, the other baseline a user compares against.
+      s.guess_matrices = nullptr;
+      s.guess = "sad";
+      const auto sad_run = scf::run_scf(mol, s);
       it_sap.add(sap_run.result.iterations);
       it_ml.add(ml_run.result.iterations);
+      it_ref.add(ref_run.result.iterations);
+      it_sad.add(sad_run.result.iterations);
       ++scf_done;
     }
     progress.advance();
@@ -159,8 +171,11 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                       {"scf_structures", scf_done},
                       {"scf_iterations_ml", it_ml.value()},
                       {"scf_iterations_sap", it_sap.value()},
+                      {"scf_iterations_sad", it_sad.value()},
+                      {"scf_iterations_reference", it_ref.value()},
                       {"predict_seconds", t_pred.value()},
-                      {"scf_seconds", t_scf.value()}};
+                      {"scf_seconds", t_scf.value()},
+                      {"scf_seconds_ml", t_scf_ml.value()}};
   nlohmann::json pairs = nlohmann::json::object();
   for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
   r["by_element_pair"] = pairs;

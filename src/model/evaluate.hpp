@@ -10,9 +10,14 @@
 //                        orbital coefficient vectors, averaged over orbitals and structures;
 //   dipole_mae_debye     |mu_pred - mu_ref| (vector difference) from the predicted density;
 //   scf_iterations_ml, scf_iterations_sap  SCF iterations from the predicted F and from the
-//                        SAP guess (over the first `scf_structures` structures);
+//                        SAP guess (over the first `scf_structures` structures, the dataset's
+//                        SCF settings);
+//   scf_iterations_sad   the same from the SAD guess (hamlet scf's default);
+//   scf_iterations_reference  the same from the reference F itself: the floor of
+//                        scf_iterations_ml with this SCF and these tolerances;
 //   predict_seconds      S, H_SAP from the geometry plus the network, per structure;
 //   scf_seconds          the SCF from the SAP guess, per structure (same structures, threads);
+//   scf_seconds_ml       the SCF from the predicted F, per structure (prediction not included);
 //   by_element_pair      h_mae_ueh per element pair ("C-H", on-site as "C-C (on-site)").
 //   beyond_cutoff        atom pairs farther apart than the model's cutoff (not predicted):
 //                        pair_fraction, max_abs_reference_ueh (largest |F_ref| element there),

@@ -219,9 +219,13 @@ TEST_F(Training, PredictAndEvaluate) {
   const auto report = model::evaluate_model(e);
   for (const char* key : {"h_mae_ueh", "h_mae_onsite_ueh", "h_mae_offsite_ueh", "eps_occ_mae_ueh", "homo_mae_mev",
                           "lumo_mae_mev", "gap_mae_mev", "cosine_similarity", "dipole_mae_debye",
-                          "scf_iterations_ml", "scf_iterations_sap", "predict_seconds", "scf_seconds",
+                          "scf_iterations_ml", "scf_iterations_sap", "scf_iterations_sad", "scf_iterations_reference",
+                          "predict_seconds", "scf_seconds", "scf_seconds_ml",
                           "by_element_pair"})
     EXPECT_TRUE(report.contains(key) && !report[key].is_null()) << key;
+  // Started from the dataset's converged F, the SCF (same settings) has nothing left to do.
+  EXPECT_LE(report["scf_iterations_reference"].get<double>(), 2.0);
+  EXPECT_LE(report["scf_iterations_reference"].get<double>(), report["scf_iterations_sap"].get<double>());
   EXPECT_GE(report["beyond_cutoff"]["pair_fraction"].get<double>(), 0.0);
   EXPECT_LE(report["beyond_cutoff"]["pair_fraction"].get<double>(), 1.0);
   EXPECT_GE(report["beyond_cutoff"]["max_abs_reference_ueh"].get<double>(), 0.0);
