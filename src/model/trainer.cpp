@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdlib>
 #include <exception>
 #include <fstream>
 #include <numeric>
@@ -299,7 +300,11 @@ void plot_learning_curve(const std::filesystem::path& path, const std::string& l
 }  // namespace
 
 void set_threads(int threads) {
-  if (threads <= 0) return;
+  if (threads <= 0) {
+    const char* env = std::getenv("OMP_NUM_THREADS");
+    threads = env ? std::atoi(env) : 0;  // its first entry ("4,2" -> 4)
+    if (threads <= 0) threads = omp_get_num_procs();
+  }
   at::set_num_threads(threads);
   omp_set_num_threads(threads);
 }

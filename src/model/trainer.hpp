@@ -72,7 +72,10 @@ struct TrainResult {
   std::int64_t train_molecules = 0, validation_molecules = 0, test_molecules = 0;
 };
 
-// Threads of libtorch and OpenMP (the SCF engine) alike.
+// Threads of libtorch and OpenMP (the SCF engine) alike; threads <= 0: OMP_NUM_THREADS if set,
+// else every core. Call it before libtorch's first parallel operation: that operation sets the
+// calling thread's OpenMP team size to libtorch's own count (its default was 1 on the 2-core
+// VM), which would then also run every later SCF of the thread.
 void set_threads(int threads);
 
 // Called after each epoch (for progress output by the caller); may be empty.

@@ -44,10 +44,15 @@ TEST(CliDemo, SmallDemoWritesReportModelAndPlots) {
   // The model's overlap filter can be overridden for the guess (0: none); negative is refused.
   const auto c = run_hamlet("scf " + (dir / "water.xyz").string() +
                             " --basis def2-svp --method b3lyp --df --grid 1 --overlap-filter 0 --json " +
-                            (dir / "c.json").string() + " --guess " + (dir / "model.pt").string());
+                            (dir / "c.json").string() + " --guess " + (dir / "model.pt").string() +
+                            " --threads 3");
   ASSERT_EQ(c.exit_code, 0) << c.output;
   std::ifstream jc(dir / "c.json");
-  EXPECT_NEAR(nlohmann::json::parse(jc)["energy"].get<double>(), e_sap, 1e-8);
+  const auto report_c = nlohmann::json::parse(jc);
+  EXPECT_NEAR(report_c["energy"].get<double>(), e_sap, 1e-8);
+  // The SCF keeps its threads after the prediction (libtorch's first parallel operation had
+  // set the OpenMP team size to libtorch's default, 1 on the 2-core VM).
+  EXPECT_EQ(report_c["threads"].get<int>(), 3);
   const auto d = run_hamlet("predict " + (dir / "model.pt").string() + " " + (dir / "water.xyz").string() +
                             " --overlap-filter -1 --out " + (dir / "p.h5").string());
   EXPECT_NE(d.exit_code, 0) << d.output;
