@@ -1,8 +1,9 @@
 // How accurate must a predicted Fock matrix be to shorten the SCF? For the first structures of a
 // dataset, the SCF (the dataset's settings) starts from F_ref + a (F_model - F_ref) for several a:
 // a = 1 is the model's guess, a = 0 the reference itself; the SAP and SAD guesses for comparison.
-// Usage: bench_guess_quality MODEL.pt DATA.h5 [structures=5] [threads=all] [--history]
-// (--history: every SCF iteration's energy change and commutator on stderr). Not a test.
+// Usage: bench_guess_quality MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] [--history]
+// (--psi4-tolerances: e-conv 1e-8 and RMS commutator 1e-6, Psi4's defaults, instead of the
+// dataset's; --history: every SCF iteration's energy change and commutator on stderr). Not a test.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -17,10 +18,17 @@
 using namespace hamlet;
 
 int main(int argc, char** argv) {
-  const bool history = argc > 1 && std::strcmp(argv[argc - 1], "--history") == 0;
-  if (history) --argc;
+  bool history = false, psi4_tolerances = false;
+  for (; argc > 1; --argc) {
+    if (std::strcmp(argv[argc - 1], "--history") == 0)
+      history = true;
+    else if (std::strcmp(argv[argc - 1], "--psi4-tolerances") == 0)
+      psi4_tolerances = true;
+    else
+      break;
+  }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s MODEL.pt DATA.h5 [structures=5] [threads=all] [--history]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] [--history]\n", argv[0]);
     return 1;
   }
   const std::string model_path = argv[1];
@@ -29,6 +37,12 @@ int main(int argc, char** argv) {
   model::set_threads(argc > 4 ? std::stoi(argv[4]) : 0);
   const std::vector<double> scales = {1.0, 0.3, 0.1, 0.03, 0.01, 0.0};
 
+  scf::ScfSettings settings = reader.metadata().settings;
+  if (psi4_tolerances) {
+    settings.convergence.energy_tolerance = 1e-8;
+    settings.convergence.commutator_tolerance = 1e-6;
+    settings.convergence.commutator_rms = true;
+  }
   std::vector<data::Entry> entries;
   std::vector<Molecule> molecules;
   for (size_t pos : reader.training_entries()) {
@@ -44,7 +58,7 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < entries.size(); ++k) {
     const Eigen::MatrixXd& F_ref = entries[k].fock[0];
     const Eigen::MatrixXd delta = predictions[k].F - F_ref;
-    scf::ScfSettings s = reader.metadata().settings;
+    scf::ScfSettings s = settings;
     for (size_t i = 0; i < scales.size(); ++i) {
       scf::Guess guess;
       guess.fock = {F_ref + scales[i] * delta};
@@ -65,9 +79,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "structure %zu/%zu done\n", k + 1, entries.size());
   }
   const double n = static_cast<double>(entries.size());
-  std::printf("%zu structures of %s; SCF settings of the dataset (e-conv %.0e, d-conv %.0e)\n", entries.size(),
-              argv[2], reader.metadata().settings.convergence.energy_tolerance,
-              reader.metadata().settings.convergence.commutator_tolerance);
+  std::printf("%zu structures of %s; the dataset's SCF settings, e-conv %.0e, d-conv %.0e (%s)\n", entries.size(),
+              argv[2], settings.convergence.energy_tolerance, settings.convergence.commutator_tolerance,
+              settings.convergence.commutator_rms ? "RMS" : "largest element");
   std::printf("%-28s %16s %12s %12s\n", "guess", "MAE vs F_ref", "iterations", "/ SAP");
   for (size_t i = 0; i < scales.size(); ++i) {
     char label[64];
