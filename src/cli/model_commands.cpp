@@ -3,7 +3,6 @@
 
 #include <chrono>
 #include <nlohmann/json.hpp>
-#include <omp.h>
 
 #include "chem/xyz.hpp"
 #include "cli/commands.hpp"
@@ -156,7 +155,6 @@ Runner add_demo_command(CLI::App& app) {
 
 ModelFockGuess model_fock_guess() {
   return [](const std::string& checkpoint, const Molecule& molecule, double overlap_filter) {
-    model::set_threads(omp_get_max_threads());  // the SCF's count, kept after libtorch has run
     return model::predict_fock(checkpoint, molecule, overlap_filter);
   };
 }

@@ -3,6 +3,7 @@
 #include <Eigen/Eigenvalues>
 #include <chrono>
 #include <cmath>
+#include <omp.h>
 
 #include "core/error.hpp"
 #include "data/dataset_writer.hpp"
@@ -10,6 +11,7 @@
 #include "data/progress.hpp"
 #include "hamlet/version.hpp"
 #include "model/checkpoint.hpp"
+#include "model/trainer.hpp"
 #include "scf/driver.hpp"
 #include "scf/properties.hpp"
 
@@ -118,6 +120,7 @@ Prediction predict_structure(LoadedModel& m, const Molecule& mol) {
 
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
                              double overlap_filter) {
+  set_threads(omp_get_max_threads());  // the caller's (the SCF's) count, kept after libtorch has run
   LoadedModel m = load_checkpoint(model_path);
   if (overlap_filter >= 0.0) m.model->set_overlap_filter(overlap_filter);
   return predict_structure(m, mol).F;

@@ -39,7 +39,8 @@ struct Prediction {
 // Predicts F for a structure. Throws hamlet::Error naming the structure for elements the model
 // does not know.
 Prediction predict_structure(LoadedModel& model, const Molecule& mol);
-// F only, for a given model path (the SCF's "--guess MODEL.pt"); loads the model each call.
+// F only, for a given model path (the SCF's "--guess MODEL.pt"); loads the model each call and
+// keeps the calling thread's OpenMP count for the SCF that follows (set_threads).
 // overlap_filter >= 0 overrides the model's (ModelConfig::overlap_filter), as in eval.
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
                              double overlap_filter = -1.0);
