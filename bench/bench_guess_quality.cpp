@@ -1,9 +1,11 @@
 // How accurate must a predicted Fock matrix be to shorten the SCF? For the first structures of a
 // dataset, the SCF (the dataset's settings) starts from F_ref + a (F_model - F_ref) for several a:
 // a = 1 is the model's guess, a = 0 the reference itself; the SAP and SAD guesses for comparison.
-// Usage: bench_guess_quality MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] [--history]
+// Usage: bench_guess_quality MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances]
+//        [--no-charge-response] [--history]
 // (--psi4-tolerances: e-conv 1e-8 and RMS commutator 1e-6, Psi4's defaults, instead of the
-// dataset's; --history: every SCF iteration's energy change and commutator on stderr). Not a test.
+// dataset's; --no-charge-response: plain CDIIS steps, scf/charge_response.hpp off; --history:
+// every SCF iteration's energy change and commutator on stderr). Not a test.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -18,17 +20,20 @@
 using namespace hamlet;
 
 int main(int argc, char** argv) {
-  bool history = false, psi4_tolerances = false;
+  bool history = false, psi4_tolerances = false, charge_response = true;
   for (; argc > 1; --argc) {
     if (std::strcmp(argv[argc - 1], "--history") == 0)
       history = true;
     else if (std::strcmp(argv[argc - 1], "--psi4-tolerances") == 0)
       psi4_tolerances = true;
+    else if (std::strcmp(argv[argc - 1], "--no-charge-response") == 0)
+      charge_response = false;
     else
       break;
   }
   if (argc < 3) {
-    std::fprintf(stderr, "usage: %s MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] [--history]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] "
+                 "[--no-charge-response] [--history]\n", argv[0]);
     return 1;
   }
   const std::string model_path = argv[1];
@@ -43,6 +48,7 @@ int main(int argc, char** argv) {
     settings.convergence.commutator_tolerance = 1e-6;
     settings.convergence.commutator_rms = true;
   }
+  if (!charge_response) settings.convergence.charge_response_below = 0.0;
   std::vector<data::Entry> entries;
   std::vector<Molecule> molecules;
   for (size_t pos : reader.training_entries()) {
@@ -79,9 +85,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "structure %zu/%zu done\n", k + 1, entries.size());
   }
   const double n = static_cast<double>(entries.size());
-  std::printf("%zu structures of %s; the dataset's SCF settings, e-conv %.0e, d-conv %.0e (%s)\n", entries.size(),
-              argv[2], settings.convergence.energy_tolerance, settings.convergence.commutator_tolerance,
-              settings.convergence.commutator_rms ? "RMS" : "largest element");
+  std::printf("%zu structures of %s; SCF settings of the dataset, e-conv %.0e, d-conv %.0e (%s), charge response %s\n",
+              entries.size(), argv[2], settings.convergence.energy_tolerance, settings.convergence.commutator_tolerance,
+              settings.convergence.commutator_rms ? "RMS" : "largest element", charge_response ? "on" : "off");
   std::printf("%-28s %16s %12s %12s\n", "guess", "MAE vs F_ref", "iterations", "/ SAP");
   for (size_t i = 0; i < scales.size(); ++i) {
     char label[64];

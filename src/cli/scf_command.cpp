@@ -252,6 +252,10 @@ Runner add_scf_command(CLI::App& app, ModelFockGuess predict_fock) {
   cmd->add_flag_function("--no-start-grid-correction",
                 [args](std::int64_t) { args->settings.start_grid_corrected = false; },
                 "DFT: --grid alone once |[F,D]| < 1e-2 (no corrected start grid)");
+  cmd->add_flag_function("--no-charge-response",
+                [args](std::int64_t) { args->settings.convergence.charge_response_below = 0.0; },
+                "plain CDIIS steps, without the charge-response correction of the step (for comparison; "
+                "the result is the same)");
   cmd->add_option("--threads", args->threads, "threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_option("--max-iter", args->settings.convergence.max_iterations, "maximum SCF iterations")
       ->capture_default_str()

@@ -16,6 +16,7 @@ std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd
     densities_.pop_front();
   }
   const int n = size();
+  coefficients_ = Eigen::VectorXd::Ones(1);
   if (n == 1) return fock;
   Eigen::MatrixXd B(n + 1, n + 1);
   for (int i = 0; i < n; ++i)
@@ -38,15 +39,28 @@ std::vector<Eigen::MatrixXd> Diis::extrapolate(const std::vector<Eigen::MatrixXd
     auto e = errors_.back();
     auto d = densities_.back();
     reset();
+    coefficients_ = Eigen::VectorXd::Ones(1);
     focks_.push_back(f);
     errors_.push_back(e);
     densities_.push_back(d);
     return f;
   }
+  coefficients_ = c.head(n);
   std::vector<Eigen::MatrixXd> out(fock.size());
   for (size_t s = 0; s < fock.size(); ++s) {
     out[s] = Eigen::MatrixXd::Zero(fock[s].rows(), fock[s].cols());
     for (int i = 0; i < n; ++i) out[s] += c(i) * focks_[i][s];
+  }
+  return out;
+}
+
+std::vector<Eigen::MatrixXd> Diis::extrapolated_density() const {
+  const int n = static_cast<int>(coefficients_.size());
+  const int first = size() - n;
+  std::vector<Eigen::MatrixXd> out(densities_.back().size());
+  for (size_t s = 0; s < out.size(); ++s) {
+    out[s] = Eigen::MatrixXd::Zero(densities_.back()[s].rows(), densities_.back()[s].cols());
+    for (int i = 0; i < n; ++i) out[s] += coefficients_(i) * densities_[first + i][s];
   }
   return out;
 }

@@ -22,11 +22,15 @@ class Diis {
   using EntryUpdate = std::function<void(std::vector<Eigen::MatrixXd>& fock, std::vector<Eigen::MatrixXd>& error,
                                          const std::vector<Eigen::MatrixXd>& density)>;
   void update(int keep_newest, const EntryUpdate& update);
+  // The stored densities combined with the last extrapolation's coefficients: the density the
+  // extrapolated Fock matrix stands for (needs densities given to extrapolate).
+  std::vector<Eigen::MatrixXd> extrapolated_density() const;
   void reset() { focks_.clear(); errors_.clear(); densities_.clear(); }
   int size() const { return static_cast<int>(focks_.size()); }
 
  private:
   int max_vectors_;
+  Eigen::VectorXd coefficients_;  // of the last extrapolation, for the newest entries
   std::deque<std::vector<Eigen::MatrixXd>> focks_, errors_, densities_;
 };
 

@@ -36,6 +36,10 @@ struct ConvergenceOptions {
   int diis_vectors = 8;
   double damping = 0.0;                 // density mixing fraction in the first iterations
   double level_shift = 0.0;             // Eh added to virtual levels; 0 = automatic fallback only
+  // Below this largest commutator element, the charge-response correction shapes each step
+  // (scf/charge_response.hpp); 0 turns it off. Far from convergence its linear model misleads
+  // (5 QM9 molecules from the SAP guess: 34 iterations with it throughout, 18 from 0.1 down).
+  double charge_response_below = 0.1;
 };
 
 struct IterationRecord {
