@@ -8,6 +8,9 @@
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/memory.hpp"
+#ifdef HAMLET_WITH_TORCH
+#include "equivariant/tensor_memory.hpp"
+#endif
 #include "hamlet/version.hpp"
 
 #ifdef HAMLET_ML_EXECUTABLE
@@ -61,6 +64,9 @@ int main(int argc, char** argv) {
   if (needs_ml_executable(argc, argv)) exec_ml_executable(argv);
 #endif
   hamlet::keep_freed_memory();
+#ifdef HAMLET_WITH_TORCH
+  hamlet::equivariant::use_huge_page_tensor_memory();
+#endif
   CLI::App app{"hamlet: Kohn–Sham Hamiltonians from an exact SCF engine and equivariant networks"};
   app.set_version_flag("--version", std::string("hamlet ") + hamlet::kVersion);
   app.require_subcommand(1);

@@ -1,8 +1,10 @@
 #include "model/predict.hpp"
 
 #include <Eigen/Eigenvalues>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <exception>
 #include <omp.h>
 
 #include "core/error.hpp"
@@ -138,34 +140,71 @@ std::vector<Prediction> predict_structures(const std::filesystem::path& model_pa
   // allocate per-edge tensors above glibc's largest mmap threshold (32 MB, core/memory.hpp),
   // each faulted in afresh. Measured with the QM9 example's model, 2 threads, against passes of
   // 1024 atoms: 100 QM9 molecules 4.6 -> 8.3 structures/s (page faults 810 k -> 59 k), 480
-  // molecules of 3-6 atoms 62 -> 110/s; 300-600 edges did equally well (README). Only a
-  // group's graphs are held at once.
+  // molecules of 3-6 atoms 62 -> 110/s; 300-600 edges did equally well (README).
+  // Passes run side by side, one per thread (the model is read-only; libtorch runs each pass's
+  // operations on its thread): libtorch's own threads made a pass no faster (README). The inputs
+  // S and H_SAP are made between rounds, each on all threads. Only a round's graphs are held.
   constexpr int64_t kBatchEdges = 512, kBatchAtoms = 1024;
+  const int threads = std::max(1, omp_get_max_threads());
+  const size_t passes_per_round = 2 * static_cast<size_t>(threads);  // dynamic schedule: balance
+  struct Pass {
+    size_t first, count;
+  };
   std::vector<MoleculeGraph> graphs;
+  std::vector<Pass> round;
   size_t first = 0;
   int64_t atoms = 0, edges = 0;
-  auto flush = [&] {
-    if (out.size() == first) return;
-    predict_together(m, out, graphs, first, out.size() - first);
-    for (size_t k = first; k < out.size(); ++k) {
-      solve(out[k]);
-      graphs[k] = MoleculeGraph();  // release the group's tensors
-      bar.advance();
+  auto run_round = [&] {
+    if (round.empty()) return;
+    std::vector<std::exception_ptr> errors(round.size());
+    const auto t0 = Clock::now();
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
+    for (size_t i = 0; i < round.size(); ++i) {
+      try {
+        predict_together(m, out, graphs, round[i].first, round[i].count);
+        for (size_t k = round[i].first; k < round[i].first + round[i].count; ++k) solve(out[k]);
+      } catch (...) {
+        errors[i] = std::current_exception();
+      }
     }
+    for (const auto& e : errors)
+      if (e) std::rethrow_exception(e);
+    // The per-structure times are each thread's; scale them so that they add up to the round's
+    // wall time (what a structure costs when many are predicted).
+    const double wall = since(t0);
+    double busy = 0.0;
+    for (const Pass& pass : round)
+      for (size_t k = pass.first; k < pass.first + pass.count; ++k) busy += out[k].seconds_model + out[k].seconds_solve;
+    for (const Pass& pass : round)
+      for (size_t k = pass.first; k < pass.first + pass.count; ++k) {
+        if (busy > 0.0) {
+          out[k].seconds_model *= wall / busy;
+          out[k].seconds_solve *= wall / busy;
+        }
+        graphs[k] = MoleculeGraph();  // release the round's tensors
+        bar.advance();
+      }
+    round.clear();
+  };
+  auto end_pass = [&] {
+    if (out.size() == first) return;
+    round.push_back({first, out.size() - first});
     first = out.size();
     atoms = edges = 0;
+    if (round.size() >= passes_per_round) run_round();
   };
   for (const auto& mol : molecules) {
     MoleculeGraph graph;
     Prediction p = prepare(m, mol, graph);
     const int64_t e = graph.edge_index.size(1);
-    if (atoms > 0 && (atoms + mol.natoms() > kBatchAtoms || edges + e > kBatchEdges)) flush();
+    if (atoms > 0 && (atoms + mol.natoms() > kBatchAtoms || edges + e > kBatchEdges)) end_pass();
     graphs.push_back(std::move(graph));
     out.push_back(std::move(p));
     atoms += mol.natoms();
     edges += e;
   }
-  flush();
+  end_pass();
+  run_round();
   bar.finish();
   return out;
 }

@@ -1,10 +1,12 @@
 // Tensor products: validation, fused kernel vs torch ops, equivariance, gradients.
 #include <ATen/ATen.h>
+#include <cstdint>
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
 
 #include "core/error.hpp"
 #include "equivariant/spherical_harmonics.hpp"
+#include "equivariant/tensor_memory.hpp"
 #include "equivariant/tensor_product.hpp"
 #include "equivariant/testing.hpp"
 
@@ -225,6 +227,23 @@ TEST(TensorProduct, RejectsWrongShapes) {
   EXPECT_THROW(tp->forward(x1, x2, at::randn({3, tp->weight_numel() + 1})), Error);
   EXPECT_THROW(tp->forward(x1, at::randn({4, c.in2.dim()}), at::randn({3, tp->weight_numel()})),
                Error);
+}
+
+// The huge-page allocator (hamlet-ml's): large tensors 2 MB-aligned, small ones as libtorch
+// aligns them, and a tensor product gives bit for bit what it gave on libtorch's allocator.
+TEST(TensorMemory, HugePageAllocatorKeepsResults) {
+  Irreps a("32x0e+32x1o+32x2e");
+  auto tp = fully_connected_tensor_product(a, Irreps::spherical_harmonics(2), a);
+  at::manual_seed(3);
+  at::Tensor x1 = at::randn({400, a.dim()}), x2 = at::randn({400, 9});
+  at::Tensor w = at::randn({400, tp->weight_numel()});  // 400 x 11264 floats: 18 MB
+  const at::Tensor before = tp->forward(x1, x2, w);
+  use_huge_page_tensor_memory();
+  const at::Tensor large = at::empty({int64_t{3} << 20}), small = at::empty({100});  // 12 MB, 400 B
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(large.data_ptr()) % (std::uintptr_t{2} << 20), 0u);
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(small.data_ptr()) % 64, 0u);
+  const at::Tensor after = tp->forward(x1.clone(), x2.clone(), w.clone());
+  EXPECT_TRUE(at::equal(before, after));
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
 // Training, checkpoints, prediction and evaluation on a tiny dataset made here (water and
 // ammonia conformers, HF/STO-3G with the SAP guess, so H_SAP is stored).
 #include <gtest/gtest.h>
+#include <omp.h>
 
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -205,6 +206,31 @@ TEST_F(Training, PredictAndEvaluate) {
       EXPECT_LT((single.F - preds[k].F).cwiseAbs().maxCoeff(), 1e-6) << k;
       EXPECT_NEAR(single.solution.homo, preds[k].solution.homo, 1e-6) << k;
     }
+  }
+  // Many molecules: several network passes, run side by side on two threads, give the same F
+  // as one by one; a structure the model cannot take among them is an error naming it.
+  {
+    std::vector<Molecule> many;
+    for (int r = 0; r < 80; ++r) many.insert(many.end(), mols.begin(), mols.end());  // 1440 edges: 3 passes
+    const int saved_threads = omp_get_max_threads();
+    omp_set_num_threads(2);
+    const auto together = model::predict_structures(model, many, false);
+    ASSERT_EQ(together.size(), many.size());
+    for (size_t k = 0; k < many.size(); ++k) {
+      EXPECT_LT((together[k].F - preds[k % 2].F).cwiseAbs().maxCoeff(), 1e-6) << k;
+      EXPECT_GT(together[k].seconds_model, 0.0) << k;
+    }
+    Molecule triplet = many[101];
+    triplet.multiplicity = 3;
+    triplet.source = "triplet ammonia";
+    many[101] = triplet;
+    try {
+      model::predict_structures(model, many, false);
+      ADD_FAILURE() << "no error for an open-shell structure";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("triplet ammonia"), std::string::npos) << e.what();
+    }
+    omp_set_num_threads(saved_threads);
   }
   model::write_predictions(dir_ / "pred.h5", model, preds);
   EXPECT_TRUE(fs::exists(dir_ / "pred.h5"));
