@@ -11,14 +11,23 @@ class Error : public std::runtime_error {
   explicit Error(const std::string& what) : std::runtime_error(what) {}
   // Error located in an input file; line is 1-based, 0 when unknown.
   Error(const std::string& file, int line, const std::string& what)
-      : std::runtime_error(file + (line > 0 ? ":" + std::to_string(line) : std::string()) + ": " +
-                           what),
-        file_(file),
-        line_(line) {}
+      : std::runtime_error(located(file, line, what)), file_(file), line_(line) {}
   const std::string& file() const { return file_; }
   int line() const { return line_; }
 
  private:
+  // "file:line: what" by appending: GCC 12 warned (-Wstringop-overflow, a false positive) on
+  // the inlined `":" + std::to_string(line)`.
+  static std::string located(const std::string& file, int line, const std::string& what) {
+    std::string message = file;
+    if (line > 0) {
+      message += ':';
+      message += std::to_string(line);
+    }
+    message += ": ";
+    message += what;
+    return message;
+  }
   std::string file_;
   int line_ = 0;
 };
