@@ -33,12 +33,18 @@ ChargeResponseCorrection::ChargeResponseCorrection(const Molecule& molecule, con
     }
 }
 
-Eigen::VectorXd ChargeResponseCorrection::populations(const Eigen::MatrixXd& D) const {
-  const Eigen::MatrixXd L = sqrt_S_ * D * sqrt_S_;
+Eigen::VectorXd ChargeResponseCorrection::atom_sums(const Eigen::VectorXd& per_ao) const {
   const int n = static_cast<int>(gamma_.rows());
   Eigen::VectorXd q(n);
-  for (int A = 0; A < n; ++A) q(A) = L.diagonal().segment(ao_begin_[A], ao_begin_[A + 1] - ao_begin_[A]).sum();
+  for (int A = 0; A < n; ++A) q(A) = per_ao.segment(ao_begin_[A], ao_begin_[A + 1] - ao_begin_[A]).sum();
   return q;
+}
+
+Eigen::VectorXd ChargeResponseCorrection::populations(const Eigen::MatrixXd& D) const {
+  // Only the diagonal of S^1/2 D S^1/2 is needed: (S^1/2 D S^1/2)_mm = sum_n (S^1/2 D)_mn S^1/2_nm,
+  // and S^1/2 is symmetric, so one product and an elementwise one suffice.
+  const Eigen::MatrixXd half = sqrt_S_ * D;
+  return atom_sums(half.cwiseProduct(sqrt_S_).rowwise().sum());
 }
 
 Eigen::VectorXd ChargeResponseCorrection::apply(std::vector<Eigen::MatrixXd>& Fx, const std::vector<Eigen::MatrixXd>& Dx,
@@ -57,10 +63,11 @@ Eigen::VectorXd ChargeResponseCorrection::apply(std::vector<Eigen::MatrixXd>& Fx
     const Eigen::VectorXd& e = es.eigenvalues();
     const Eigen::MatrixXd C = X * es.eigenvectors();
     const int nocc_s = nocc[s], nvirt = static_cast<int>(C.cols()) - nocc_s;
-    const Eigen::MatrixXd occupied = C.leftCols(nocc_s);
-    dn0 += spin_weight * (populations(occupied * occupied.transpose()) - populations(Dx[s]));
-    if (nocc_s == 0 || nvirt == 0) continue;
     const Eigen::MatrixXd L = sqrt_S_ * C;  // orbitals in the Löwdin basis
+    // The step's new populations are the row sums of the squared occupied Löwdin orbitals.
+    const Eigen::VectorXd new_per_ao = L.leftCols(nocc_s).cwiseAbs2().rowwise().sum();
+    dn0 += spin_weight * (atom_sums(new_per_ao) - populations(Dx[s]));
+    if (nocc_s == 0 || nvirt == 0) continue;
     // Row A of W: the transition charges q^A_ia = sum_{mu in A} L_mu,i L_mu,a over sqrt(e_a - e_i),
     // so that chi0 = -2 spin_weight W W^T.
     Eigen::MatrixXd weight(nocc_s, nvirt);

@@ -34,6 +34,8 @@ class ChargeResponseCorrection {
   const Eigen::MatrixXd& gamma() const { return gamma_; }
 
  private:
+  Eigen::VectorXd atom_sums(const Eigen::VectorXd& per_ao) const;  // per-AO values summed per atom
+
   Eigen::MatrixXd sqrt_S_;  // S^1/2: Löwdin populations are diagonals of S^1/2 D S^1/2
   Eigen::MatrixXd gamma_;   // atom x atom, Eh per electron
   std::vector<int> ao_begin_;
