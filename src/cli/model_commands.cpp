@@ -73,6 +73,7 @@ void print_report(const nlohmann::json& r) {
   fmt::print("  {:<34} {:>14}\n", "gap MAE (meV)", num("gap_mae_mev", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "orbital cosine similarity", num("cosine_similarity", "{:.5f}"));
   fmt::print("  {:<34} {:>14}\n", "dipole MAE (D)", num("dipole_mae_debye", "{:.4f}"));
+  fmt::print("  {:<34} {:>14}\n", "density error, ML / SAP guess", num("density_error", "{:.4f}") + " / " + num("density_error_sap", "{:.4f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, ML guess", num("scf_iterations_ml", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAP guess", num("scf_iterations_sap", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAD guess", num("scf_iterations_sad", "{:.2f}"));
@@ -122,6 +123,7 @@ int run_demo(DemoArgs& a) {
       {"gap MAE (meV)", "gap_mae_mev", "{:.1f}"},
       {"cosine similarity", "cosine_similarity", "{:.4f}"},
       {"dipole MAE (D)", "dipole_mae_debye", "{:.3f}"},
+      {"density error (Löwdin)", "density_error", "{:.4f}"},
       {"SCF iterations, ML guess", "scf_iterations_ml", "{:.1f}"},
       {"SCF iterations, SAP guess", "scf_iterations_sap", "{:.1f}"},
       {"SCF iterations, SAD guess", "scf_iterations_sad", "{:.1f}"},

@@ -46,6 +46,7 @@ model::TrainOptions train_options_from_config(const train::Config& c) {
   o.loss_normalization = c.get<std::string>("optim.loss_normalization");
   o.eigenvalue_weight = c.get<double>("optim.eigenvalue_weight");
   o.eigenvalue_virtuals = c.get<int>("optim.eigenvalue_virtuals");
+  o.rotation_weight = c.get<double>("optim.rotation_weight");
   o.early_stopping_patience = c.get<int>("optim.early_stopping_patience");
   o.max_minutes = c.get<double>("optim.max_minutes");
   o.seed = c.get<std::uint64_t>("run.seed");
@@ -83,8 +84,10 @@ int run_train(const TrainArgs& a) {
     if (a.quiet) return;
     const std::string eps =
         r.validation_eps_occ_mae_ueh >= 0 ? fmt::format("  val ε_occ MAE {:.0f} µEh", r.validation_eps_occ_mae_ueh) : "";
-    fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh{}  {:.1f} mol/s\n",
-               r.epoch, r.learning_rate, r.train_loss, r.validation_loss, r.validation_mae_ueh, eps,
+    const std::string rotation =
+        r.validation_rotation_rms >= 0 ? fmt::format("  val rotation RMS {:.2e}", r.validation_rotation_rms) : "";
+    fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh{}{}  {:.1f} mol/s\n",
+               r.epoch, r.learning_rate, r.train_loss, r.validation_loss, r.validation_mae_ueh, eps, rotation,
                r.molecules_per_second);
   });
   fmt::print("hamlet train: {} train / {} validation / {} test structures; stopped: {}\n", result.train_molecules,

@@ -1,5 +1,6 @@
 #include "model/evaluate.hpp"
 
+#include <Eigen/Eigenvalues>
 #include <chrono>
 #include <cmath>
 #include <map>
@@ -54,8 +55,8 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     throw Error(o.data.string(), 0, "dataset basis " + reader.metadata().basis.name + " differs from the model's " +
                                         m.provenance.basis.name);
 
-  Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, it_ml, it_sap, it_sad, it_ref, t_pred, t_scf,
-      t_scf_ml;
+  Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, density, density_sap, it_ml, it_sap, it_sad,
+      it_ref, t_pred, t_scf, t_scf_ml;
   // Atom pairs beyond the model's cutoff: their blocks are not predicted (delta models keep H_SAP
   // there, full models zero); how large the reference F is there, and the error it leaves.
   Mean beyond_error;
@@ -120,6 +121,11 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
       gap.add(std::abs(pred.gap - ref.gap) * units::kHartreeInEv * 1e3);
     }
     dipole.add((pred.dipole - e.dipole).norm() * units::kAuDipoleInDebye);
+    // The guess density's distance from the reference, in the Löwdin (orthonormal) basis.
+    const Eigen::MatrixXd sqrt_S = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(e.S).operatorSqrt();
+    density.add((sqrt_S * (pred.density - ref.density) * sqrt_S).norm());
+    if (e.H_sap.size())
+      density_sap.add((sqrt_S * (solve_fock(mol, basis, e.H_sap, e.S).density - ref.density) * sqrt_S).norm());
 
     // Speed and SCF guess quality: prediction from the bare geometry, SCF from both guesses.
     if (scf_done < o.scf_structures) {
@@ -168,6 +174,8 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                       {"gap_mae_mev", gap.value()},
                       {"cosine_similarity", cosine.value()},
                       {"dipole_mae_debye", dipole.value()},
+                      {"density_error", density.value()},
+                      {"density_error_sap", density_sap.value()},
                       {"scf_structures", scf_done},
                       {"scf_iterations_ml", it_ml.value()},
                       {"scf_iterations_sap", it_sap.value()},

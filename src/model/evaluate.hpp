@@ -9,6 +9,9 @@
 //   cosine_similarity    QH9's psi similarity: |cos| between predicted and reference occupied
 //                        orbital coefficient vectors, averaged over orbitals and structures;
 //   dipole_mae_debye     |mu_pred - mu_ref| (vector difference) from the predicted density;
+//   density_error        |S^1/2 (D_pred - D_ref) S^1/2|_F, the total density's distance from the
+//                        reference in the Löwdin basis (electrons): what the SCF starts from;
+//   density_error_sap    the same for the SAP guess's density (null without H_SAP);
 //   scf_iterations_ml, scf_iterations_sap  SCF iterations from the predicted F and from the
 //                        SAP guess (over the first `scf_structures` structures, the dataset's
 //                        SCF settings);

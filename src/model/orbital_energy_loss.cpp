@@ -36,36 +36,44 @@ at::Tensor unpacking_matrix(const eq::AtomPairLayout& layout, const at::Tensor& 
 
 }  // namespace
 
+at::Tensor to_double_tensor(const Eigen::MatrixXd& M) { return to_tensor(M); }
+
+FilteredOrthonormalBasis filtered_orthonormal_basis(const data::Entry& e, const ModelConfig& config) {
+  const std::string where = "entry " + std::to_string(e.index) + " (" + e.source + ")";
+  const int nbf = e.nbf;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(e.S);
+  if (es.info() != Eigen::Success || es.eigenvalues().minCoeff() <= 0.0)
+    throw Error(where + ": the overlap matrix is not positive definite");
+  const double tau = config.delta() ? config.overlap_filter : 0.0;
+  FilteredOrthonormalBasis b;
+  // Kept directions first (largest overlap eigenvalues first), then the dropped ones.
+  b.V.resize(nbf, nbf);
+  for (int i = nbf - 1; i >= 0; --i, ++b.kept) {
+    const double s = es.eigenvalues()(i);
+    if (s < tau) break;
+    b.V.col(b.kept) = es.eigenvectors().col(i) / std::sqrt(s);
+  }
+  for (int i = nbf - 1 - b.kept, c = b.kept; i >= 0; --i, ++c)
+    b.V.col(c) = es.eigenvectors().col(i) / std::sqrt(es.eigenvalues()(i));
+  const Eigen::MatrixXd H =
+      config.delta() ? Eigen::MatrixXd(0.5 * (e.H_sap + e.H_sap.transpose())) : Eigen::MatrixXd::Zero(nbf, nbf);
+  b.baseline = b.V.transpose() * H * b.V;
+  b.baseline = (0.5 * (b.baseline + b.baseline.transpose())).eval();
+  return b;
+}
+
 OrbitalEnergyTarget make_orbital_energy_target(const data::Entry& e, const ModelConfig& config, int virtuals) {
   const std::string where = "entry " + std::to_string(e.index) + " (" + e.source + ")";
   if (e.orbital_energies.size() != 1 || e.orbital_energies[0].size() != e.nbf)
     throw Error(where + ": no restricted orbital energies for the orbital-energy loss");
   if (config.delta() && e.H_sap.rows() != e.nbf) throw Error(where + ": no H_SAP for the orbital-energy loss");
-  const int nbf = e.nbf;
   OrbitalEnergyTarget t;
   t.occupied = e.nalpha;
-  const int k = std::min(nbf, e.nalpha + std::max(0, virtuals));
-
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(e.S);
-  if (es.info() != Eigen::Success || es.eigenvalues().minCoeff() <= 0.0)
-    throw Error(where + ": the overlap matrix is not positive definite");
-  const double tau = config.delta() ? config.overlap_filter : 0.0;
-  // Kept directions first (largest overlap eigenvalues first), then the dropped ones.
-  Eigen::MatrixXd V(nbf, nbf);
-  int kept = 0;
-  for (int i = nbf - 1; i >= 0; --i, ++kept) {
-    const double s = es.eigenvalues()(i);
-    if (s < tau) break;
-    V.col(kept) = es.eigenvectors().col(i) / std::sqrt(s);
-  }
-  for (int i = nbf - 1 - kept, c = kept; i >= 0; --i, ++c)
-    V.col(c) = es.eigenvectors().col(i) / std::sqrt(es.eigenvalues()(i));
-  const Eigen::MatrixXd H =
-      config.delta() ? Eigen::MatrixXd(0.5 * (e.H_sap + e.H_sap.transpose())) : Eigen::MatrixXd::Zero(nbf, nbf);
-  Eigen::MatrixXd baseline = V.transpose() * H * V;
-  baseline = (0.5 * (baseline + baseline.transpose())).eval();
+  const int k = std::min(e.nbf, e.nalpha + std::max(0, virtuals));
+  const FilteredOrthonormalBasis ob = filtered_orthonormal_basis(e, config);
+  const Eigen::MatrixXd& baseline = ob.baseline;
   t.baseline = to_tensor(baseline);
-  t.projection = to_tensor(Eigen::MatrixXd(V.leftCols(kept)));
+  t.projection = to_tensor(Eigen::MatrixXd(ob.V.leftCols(ob.kept)));
   t.reference = to_tensor(Eigen::VectorXd(e.orbital_energies[0].head(k)));
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> base(baseline, Eigen::EigenvaluesOnly);
   t.baseline_energies = to_tensor(Eigen::VectorXd(base.eigenvalues().head(k)));

@@ -19,6 +19,15 @@
 
 namespace hamlet::model {
 
+// V = [G, the dropped directions]: V^T S V = 1, the directions with overlap eigenvalue >=
+// overlap_filter (delta targets; all for full ones) first; baseline = V^T H V.
+struct FilteredOrthonormalBasis {
+  Eigen::MatrixXd V, baseline;
+  int kept = 0;
+};
+FilteredOrthonormalBasis filtered_orthonormal_basis(const data::Entry& entry, const ModelConfig& config);
+at::Tensor to_double_tensor(const Eigen::MatrixXd& M);
+
 // The fixed parts for one molecule (float64).
 struct OrbitalEnergyTarget {
   at::Tensor baseline;           // [nbf, nbf] V^T H V

@@ -19,6 +19,7 @@
 #include "model/checkpoint.hpp"
 #include "model/dataset_graphs.hpp"
 #include "model/orbital_energy_loss.hpp"
+#include "model/orbital_rotation_loss.hpp"
 #include "train/plot.hpp"
 
 namespace hamlet::model {
@@ -42,6 +43,7 @@ void validate(const TrainOptions& o) {
   require(o.ema_decay >= 0 && o.ema_decay < 1, "optim.ema_decay must be in [0, 1)");
   require(o.eigenvalue_weight >= 0 && o.eigenvalue_virtuals >= 0,
           "optim.eigenvalue_weight and optim.eigenvalue_virtuals must be >= 0");
+  require(o.rotation_weight >= 0, "optim.rotation_weight must be >= 0");
   require(o.validation_fraction >= 0 && o.test_fraction >= 0 && o.validation_fraction + o.test_fraction < 1,
           "data.validation_fraction + data.test_fraction must be below 1");
   o.model.validate();
@@ -72,23 +74,52 @@ double learning_rate(const TrainOptions& o, int64_t step, int64_t steps_per_epoc
   return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(M_PI * t));
 }
 
-// Orbital energies of a batch's molecules (one target per graph, or none): the mean over
-// molecules of their orbitals' mean squared error in units of `unit`; the occupied orbitals'
-// absolute errors are summed into *occupied_abs / *occupied_count when given.
-at::Tensor orbital_energy_term(const BlockUnpacking& unpacking, const std::vector<const MoleculeGraph*>& graphs,
-                               const std::vector<const OrbitalEnergyTarget*>& targets, const ModelOutput& out,
-                               double unit, double* occupied_abs = nullptr, double* occupied_count = nullptr) {
-  const std::vector<at::Tensor> matrices = unpacking.matrices(graphs, out.onsite, out.offsite);
+// A molecule's targets of the terms through its whole matrix (null: none).
+struct MoleculeTerms {
+  const OrbitalEnergyTarget* spectrum = nullptr;
+  const OrbitalRotationTarget* rotation = nullptr;
+};
+
+// The terms' units: H_SAP's own errors on the training set.
+struct TermUnits {
+  double eigenvalue = 1.0, rotation = 1.0;
+};
+
+// What validation reports of the terms.
+struct TermSums {
+  double occupied_abs = 0, occupied_count = 0, rotation_squares = 0, rotation_count = 0;
+};
+
+// The orbital-energy and rotation terms of a batch's molecules (`terms` empty or one per graph),
+// weighted: each the mean over molecules of their mean squared error in its unit. Occupied
+// orbital energies' absolute errors and squared rotations are summed into *sums when given.
+at::Tensor matrix_terms(const BlockUnpacking& unpacking, const std::vector<const MoleculeGraph*>& graphs,
+                        const std::vector<MoleculeTerms>& terms, const ModelOutput& out, const TrainOptions& o,
+                        const TermUnits& units, TermSums* sums = nullptr) {
   at::Tensor sum = at::zeros({}, at::kDouble);
+  const bool any = std::any_of(terms.begin(), terms.end(), [](const MoleculeTerms& t) { return t.spectrum || t.rotation; });
+  if (!any) return sum;
+  const std::vector<at::Tensor> matrices = unpacking.matrices(graphs, out.onsite, out.offsite);
+  const double n = static_cast<double>(graphs.size());
   for (size_t k = 0; k < graphs.size(); ++k) {
-    const at::Tensor error = predicted_orbital_energies(*targets[k], matrices[k]) - targets[k]->reference;
-    sum = sum + error.pow(2).mean();
-    if (occupied_abs) {
-      *occupied_abs += error.narrow(0, 0, targets[k]->occupied).abs().sum().item<double>();
-      *occupied_count += targets[k]->occupied;
+    if (const OrbitalEnergyTarget* t = terms[k].spectrum) {
+      const at::Tensor error = predicted_orbital_energies(*t, matrices[k]) - t->reference;
+      sum = sum + (o.eigenvalue_weight / (units.eigenvalue * n)) * error.pow(2).mean();
+      if (sums) {
+        sums->occupied_abs += error.narrow(0, 0, t->occupied).abs().sum().item<double>();
+        sums->occupied_count += t->occupied;
+      }
+    }
+    if (const OrbitalRotationTarget* t = terms[k].rotation) {
+      const at::Tensor squares = predicted_rotations(*t, matrices[k]).pow(2);
+      sum = sum + (o.rotation_weight / (units.rotation * n)) * squares.mean();
+      if (sums) {
+        sums->rotation_squares += squares.sum().item<double>();
+        sums->rotation_count += static_cast<double>(squares.numel());
+      }
     }
   }
-  return sum / (unit * static_cast<double>(graphs.size()));
+  return sum;
 }
 
 // Splits a batch's molecules into at most `workers` parts of similar work (edge counts),
@@ -117,19 +148,19 @@ std::vector<std::vector<size_t>> split_batch(const std::vector<const MoleculeGra
 // as one pass over the whole batch up to rounding, independent of thread timing. Returns the
 // batch loss; throws when it is not finite.
 double accumulate_gradients(const std::vector<HamiltonianModel*>& replicas, const std::vector<const MoleculeGraph*>& graphs,
-                            const std::vector<const OrbitalEnergyTarget*>& spectra, const TrainOptions& o,
-                            const BlockUnpacking& unpacking, double eigenvalue_unit, int epoch) {
+                            const std::vector<MoleculeTerms>& terms, const TrainOptions& o,
+                            const BlockUnpacking& unpacking, const TermUnits& units, int epoch) {
   const auto parts = split_batch(graphs, static_cast<int>(replicas.size()));
   const size_t nparts = parts.size();
   std::vector<std::vector<const MoleculeGraph*>> part_graphs(nparts);
-  std::vector<std::vector<const OrbitalEnergyTarget*>> part_spectra(nparts);
+  std::vector<std::vector<MoleculeTerms>> part_terms(nparts);
   std::vector<GraphBatch> batches(nparts);
   std::vector<double> denominators(nparts), losses(nparts, 0.0);
   double denominator = 0;
   for (size_t p = 0; p < nparts; ++p) {
     for (size_t k : parts[p]) {
       part_graphs[p].push_back(graphs[k]);
-      if (!spectra.empty()) part_spectra[p].push_back(spectra[k]);
+      if (!terms.empty()) part_terms[p].push_back(terms[k]);
     }
     batches[p] = collate(part_graphs[p]);
     denominators[p] = (*replicas[0])->loss_denominator(batches[p]);
@@ -141,11 +172,9 @@ double accumulate_gradients(const std::vector<HamiltonianModel*>& replicas, cons
       HamiltonianModel& model = *replicas[p];
       const ModelOutput out = model->forward(batches[p]);
       at::Tensor loss = model->loss(out, batches[p], o.loss) * (denominators[p] / denominator);
-      if (!spectra.empty()) {
+      if (!terms.empty()) {
         const double share = static_cast<double>(part_graphs[p].size()) / static_cast<double>(graphs.size());
-        loss = loss + o.eigenvalue_weight * share *
-                          orbital_energy_term(unpacking, part_graphs[p], part_spectra[p], out, eigenvalue_unit)
-                              .to(loss.scalar_type());
+        loss = loss + share * matrix_terms(unpacking, part_graphs[p], part_terms[p], out, o, units).to(loss.scalar_type());
       }
       losses[p] = loss.item<double>();
       if (std::isfinite(losses[p])) loss.backward();
@@ -179,19 +208,22 @@ double accumulate_gradients(const std::vector<HamiltonianModel*>& replicas, cons
 }
 
 struct ValidationResult {
-  double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1;
+  double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1, rotation_rms = -1;
 };
 
 // Validation loss (the training loss's definition), mean |ΔF| over all matrix elements (µEh)
-// and, when the entries have orbital-energy targets, the occupied orbital energies' MAE (µEh).
+// and, when the entries have the targets, the occupied orbital energies' MAE (µEh) and the RMS
+// occupied-virtual rotation.
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
-                                const std::vector<OrbitalEnergyTarget>& targets, const BlockUnpacking& unpacking,
-                                const TrainOptions& o, double eigenvalue_unit) {
+                                const std::vector<OrbitalEnergyTarget>& spectra,
+                                const std::vector<OrbitalRotationTarget>& rotations, const BlockUnpacking& unpacking,
+                                const TrainOptions& o, const TermUnits& units) {
   model->eval();
-  const bool spectra = targets.size() == graphs.size() && !graphs.empty();
+  const bool with_spectra = spectra.size() == graphs.size() && !graphs.empty();
+  const bool with_rotations = rotations.size() == graphs.size() && !graphs.empty();
   // Batches on o.threads threads (forward only, the model read-only); sums over them in batch order.
-  struct Sums {
-    double loss = 0, abs = 0, elements = 0, occupied_abs = 0, occupied_count = 0;
+  struct Sums : TermSums {
+    double loss = 0, abs = 0, elements = 0;
   };
   const size_t nbatches = (graphs.size() + o.batch_size - 1) / o.batch_size;
   std::vector<Sums> sums(nbatches);
@@ -202,20 +234,16 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
       torch::NoGradGuard no_grad;  // per thread: grad mode is thread-local
       const size_t b = i * o.batch_size;
       std::vector<const MoleculeGraph*> part;
-      std::vector<const OrbitalEnergyTarget*> part_targets;
+      std::vector<MoleculeTerms> part_terms;
       for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
         part.push_back(&graphs[k].graph);
-        if (spectra) part_targets.push_back(&targets[k]);
+        part_terms.push_back({with_spectra ? &spectra[k] : nullptr, with_rotations ? &rotations[k] : nullptr});
       }
       Sums& s = sums[i];
       const GraphBatch batch = collate(part);
       const ModelOutput out = model->forward(batch);
       double loss = model->loss(out, batch, o.loss).item<double>();
-      if (spectra) {
-        const double term = orbital_energy_term(unpacking, part, part_targets, out, eigenvalue_unit, &s.occupied_abs,
-                                                &s.occupied_count).item<double>();
-        loss += o.eigenvalue_weight * term;
-      }
+      loss += matrix_terms(unpacking, part, part_terms, out, o, units, &s).item<double>();
       s.loss = loss * part.size();
       int64_t node = 0, edge = 0;
       for (size_t k = 0; k < part.size(); ++k) {
@@ -242,12 +270,15 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
     total.elements += s.elements;
     total.occupied_abs += s.occupied_abs;
     total.occupied_count += s.occupied_count;
+    total.rotation_squares += s.rotation_squares;
+    total.rotation_count += s.rotation_count;
   }
   const double n = std::max<double>(1, graphs.size());
   ValidationResult r;
   r.loss = total.loss / n;
   r.mae_ueh = total.elements > 0 ? 1e6 * total.abs / total.elements : 0.0;
-  if (spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
+  if (with_spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
+  if (with_rotations && total.rotation_count > 0) r.rotation_rms = std::sqrt(total.rotation_squares / total.rotation_count);
   return r;
 }
 
@@ -270,6 +301,23 @@ std::vector<OrbitalEnergyTarget> orbital_energy_targets(const std::vector<Labell
   return out;
 }
 
+// Rotation targets of all entries, or none when some entry cannot have one and they are optional
+// (validation metric only).
+std::vector<OrbitalRotationTarget> orbital_rotation_targets(const std::vector<LabelledGraph>& graphs,
+                                                            const TrainOptions& o, bool required,
+                                                            const std::filesystem::path& file) {
+  std::vector<OrbitalRotationTarget> out;
+  for (const auto& lg : graphs) {
+    try {
+      out.push_back(make_orbital_rotation_target(lg.entry, o.model));
+    } catch (const Error& err) {
+      if (!required) return {};
+      throw Error(file.string(), 0, err.what());
+    }
+  }
+  return out;
+}
+
 nlohmann::json record_json(const EpochRecord& r) {
   return {{"epoch", r.epoch},
           {"learning_rate", r.learning_rate},
@@ -277,6 +325,7 @@ nlohmann::json record_json(const EpochRecord& r) {
           {"validation_loss", r.validation_loss},
           {"validation_mae_ueh", r.validation_mae_ueh},
           {"validation_eps_occ_mae_ueh", r.validation_eps_occ_mae_ueh},
+          {"validation_rotation_rms", r.validation_rotation_rms},
           {"seconds", r.seconds},
           {"molecules_per_second", r.molecules_per_second}};
 }
@@ -377,12 +426,28 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
       spectra ? orbital_energy_targets(train, o, true, o.train_data) : std::vector<OrbitalEnergyTarget>{};
   const std::vector<OrbitalEnergyTarget> validation_spectra =
       orbital_energy_targets(validation, o, spectra, vr.path());
-  double eigenvalue_unit = 1.0;
+  TermUnits units;
   if (spectra) {
     std::vector<const OrbitalEnergyTarget*> all;
     for (const auto& t : train_spectra) all.push_back(&t);
-    eigenvalue_unit = baseline_mean_squared_error(all);
-    if (!(eigenvalue_unit > 0)) throw Error(o.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
+    units.eigenvalue = baseline_mean_squared_error(all);
+    if (!(units.eigenvalue > 0)) throw Error(o.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
+  }
+  // Rotation targets likewise; their unit is H_SAP's rotation on the training set.
+  const bool rotations = o.rotation_weight > 0;
+  const std::vector<OrbitalRotationTarget> train_rotations =
+      rotations ? orbital_rotation_targets(train, o, true, o.train_data) : std::vector<OrbitalRotationTarget>{};
+  const std::vector<OrbitalRotationTarget> validation_rotations =
+      orbital_rotation_targets(validation, o, rotations, vr.path());
+  if (rotations) {
+    std::vector<const OrbitalRotationTarget*> all;
+    for (const auto& t : train_rotations) all.push_back(&t);
+    try {
+      units.rotation = sap_mean_squared_rotation(all);
+    } catch (const Error& err) {
+      throw Error(o.train_data.string(), 0, err.what());
+    }
+    if (!(units.rotation > 0)) throw Error(o.train_data.string(), 0, "the rotation loss has no scale: H_SAP's orbitals equal the reference ones");
   }
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
@@ -444,17 +509,18 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     double loss_sum = 0;
     for (int64_t s = 0; s < steps_per_epoch; ++s) {
       std::vector<const MoleculeGraph*> part;
-      std::vector<const OrbitalEnergyTarget*> part_spectra;
+      std::vector<MoleculeTerms> part_terms;
       for (int64_t k = s * o.batch_size; k < std::min<int64_t>(train.size(), (s + 1) * o.batch_size); ++k) {
         part.push_back(&train[order[k]].graph);
-        if (spectra) part_spectra.push_back(&train_spectra[order[k]]);
+        if (spectra || rotations)
+          part_terms.push_back({spectra ? &train_spectra[order[k]] : nullptr, rotations ? &train_rotations[order[k]] : nullptr});
       }
       const double lr = learning_rate(o, state.step, steps_per_epoch, state.learning_rate);
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       optimizer->zero_grad();
       for (size_t r = 1; r < replicas.size(); ++r) (*replicas[r])->zero_grad();
       const double loss =
-          accumulate_gradients(replicas, part, part_spectra, o, unpacking, eigenvalue_unit, state.epoch + 1);
+          accumulate_gradients(replicas, part, part_terms, o, unpacking, units, state.epoch + 1);
       if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.grad_clip);
       optimizer->step();
       for (size_t r = 1; r < replicas.size(); ++r) copy_weights(model, *replicas[r]);
@@ -469,10 +535,12 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     rec.learning_rate = learning_rate(o, state.step - 1, steps_per_epoch, state.learning_rate);
     rec.train_loss = loss_sum / static_cast<double>(train.size());
     if (!validation.empty()) {
-      const ValidationResult v = validate_model(ema, validation, validation_spectra, unpacking, o, eigenvalue_unit);
+      const ValidationResult v =
+          validate_model(ema, validation, validation_spectra, validation_rotations, unpacking, o, units);
       rec.validation_loss = v.loss;
       rec.validation_mae_ueh = v.mae_ueh;
       rec.validation_eps_occ_mae_ueh = v.eps_occ_mae_ueh;
+      rec.validation_rotation_rms = v.rotation_rms;
     } else {
       rec.validation_loss = rec.train_loss;
     }

@@ -38,6 +38,10 @@ struct TrainOptions {
   // mean squared error on the training set. 0 = off.
   double eigenvalue_weight = 0.0;
   int eigenvalue_virtuals = 1;
+  // Rotation term (orbital_rotation_loss.hpp): weight times the mean squared occupied-virtual
+  // rotation of the predicted F from the reference orbitals (the guess density's first-order
+  // error), in units of H_SAP's on the training set. 0 = off.
+  double rotation_weight = 0.0;
   int early_stopping_patience = 50;       // epochs, 0 = off
   double max_minutes = 0.0;               // 0 = unlimited
   int stop_after_epochs = 0;              // end this invocation after so many epochs (0 = no);
@@ -60,6 +64,7 @@ struct EpochRecord {
   double learning_rate = 0, train_loss = 0, validation_loss = 0;
   double validation_mae_ueh = 0;  // mean |ΔF| over all elements of F (µEh), EMA weights
   double validation_eps_occ_mae_ueh = -1;  // occupied orbital energies (µEh); -1: entries lack them
+  double validation_rotation_rms = -1;     // RMS occupied-virtual rotation (orbital_rotation_loss.hpp); -1: none
   double seconds = 0, molecules_per_second = 0;
 };
 

@@ -109,6 +109,10 @@ ConfigSchema make_training_schema() {
       .at_least(0.0);
   s.add_int("optim.eigenvalue_virtuals", 1, "virtual orbitals (above the HOMO) in the orbital-energy loss")
       .at_least(0);
+  s.add_double("optim.rotation_weight", 0.0,
+               "weight of the density loss: the occupied-virtual rotation the predicted F makes from "
+               "the reference orbitals, <i|F|a>/(e_a - e_i) (unit: H_SAP's); 0 disables")
+      .at_least(0.0);
   s.add_int("optim.early_stopping_patience", 50,
             "stop after this many epochs without validation improvement (0 disables)")
       .at_least(0);

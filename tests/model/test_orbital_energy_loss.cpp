@@ -3,7 +3,9 @@
 // - its orbital energies equal the generalised eigenvalues (Eigen's GeneralizedSelfAdjoint
 //   solver) of predicted_fock's F, with and without the overlap filter, delta and full targets;
 // - exact targets (every pair within the cutoff, no filter) give the reference energies;
-// - autograd's derivative equals a central finite difference.
+// - autograd's derivative equals a central finite difference;
+// - the rotation layer (orbital_rotation_loss.hpp) against the generalised eigenvectors, and as
+//   the first-order density error of a guess.
 #include <gtest/gtest.h>
 #include <Eigen/Eigenvalues>
 #include <torch/torch.h>
@@ -11,6 +13,7 @@
 #include "basis/basis_library.hpp"
 #include "model/hamiltonian_model.hpp"
 #include "model/orbital_energy_loss.hpp"
+#include "model/orbital_rotation_loss.hpp"
 #include "scf/driver.hpp"
 #include "support/molecules.hpp"
 
@@ -186,4 +189,101 @@ TEST(OrbitalEnergyLoss, GradientMatchesFiniteDifferences) {
     }
   }
   EXPECT_GE(checked, 8);
+}
+
+// The rotation layer (model/orbital_rotation_loss.hpp). kappa_ia = <i|F|a> / (e_a - e_i) by an
+// independent path: the AO-basis F the filter gives (F = H + S G G^T (F_net - H) G G^T S, the
+// layer's V^T F V mapped back with V^{-1} = V^T S) and the reference orbitals of Eigen's
+// generalised solver, the sign of each orbital fixed by its largest coefficient (float64: 1e-10).
+class OrbitalRotationLayer : public ::testing::TestWithParam<double> {};
+
+TEST_P(OrbitalRotationLayer, MatchesTheGeneralisedEigensolver) {
+  const double overlap_filter = GetParam();
+  const auto basis = basis_hco();
+  auto m = make_model(basis, "sap", 6.0, overlap_filter);
+  const data::Entry e = make_entry(kMethanolXyz, 18);
+  const int nbf = e.nbf, nocc = e.nalpha, nvirt = nbf - nocc;
+  const auto target = model::make_orbital_rotation_target(e, m->config());
+  ASSERT_EQ(target.weight.size(0), nocc);
+  ASSERT_EQ(target.weight.size(1), nvirt);
+  // A network matrix: F_ref - H_SAP plus a symmetric perturbation.
+  const Eigen::MatrixXd bump = Eigen::MatrixXd::NullaryExpr(nbf, nbf, [](Eigen::Index i, Eigen::Index j) {
+    return 1e-3 * std::cos(0.3 * static_cast<double>(i * j) + 0.1 * static_cast<double>(i + j));
+  });
+  const Eigen::MatrixXd net = e.fock[0] - e.H_sap + bump;
+  at::Tensor net_t = at::empty({nbf, nbf}, at::kDouble);
+  for (int i = 0; i < nbf; ++i)
+    for (int j = 0; j < nbf; ++j) net_t[i][j] = net(i, j);
+  const at::Tensor kappa = model::predicted_rotations(target, net_t);
+
+  // F in the AO basis: P = S G G^T projects onto the kept overlap eigenvectors.
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> s_es(e.S);
+  Eigen::MatrixXd GGt = Eigen::MatrixXd::Zero(nbf, nbf);
+  for (int k = 0; k < nbf; ++k)
+    if (s_es.eigenvalues()(k) >= overlap_filter)
+      GGt += s_es.eigenvectors().col(k) * s_es.eigenvectors().col(k).transpose() / s_es.eigenvalues()(k);
+  const Eigen::MatrixXd P = e.S * GGt;
+  const Eigen::MatrixXd sym = 0.5 * (net + net.transpose());
+  const Eigen::MatrixXd F = e.H_sap + P * sym * P.transpose();
+  Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> ref(e.fock[0], e.S);
+  const Eigen::MatrixXd C = ref.eigenvectors();
+  const Eigen::VectorXd& eps = ref.eigenvalues();
+  // kappa changes sign with either orbital: compare up to the orbitals' signs, as |kappa| and
+  // the sign of kappa_ia kappa_i0 kappa_0a kappa_00 (independent of the phases).
+  const Eigen::MatrixXd coupling = C.leftCols(nocc).transpose() * F * C.rightCols(nvirt);
+  int checked = 0;
+  for (int i = 0; i < nocc; i += 2)
+    for (int a = 0; a < nvirt; a += 3) {
+      const double expected = coupling(i, a) / (eps(nocc + a) - eps(i));
+      EXPECT_NEAR(std::abs(kappa[i][a].item<double>()), std::abs(expected), 1e-10) << i << " " << a;
+      const double phase = kappa[i][a].item<double>() * kappa[i][0].item<double>() * kappa[0][a].item<double>() *
+                           kappa[0][0].item<double>();
+      const double expected_phase = expected * coupling(i, 0) * coupling(0, a) * coupling(0, 0);
+      if (std::abs(expected_phase) > 1e-20) {
+        EXPECT_GT(phase * expected_phase, 0.0) << i << " " << a;
+      }
+      ++checked;
+    }
+  EXPECT_GT(checked, 50);
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, OrbitalRotationLayer, ::testing::Values(0.0, 0.06));
+
+// What the term stands for: the density of a guess F_ref + h B differs from the reference by
+// -sum_ia kappa_ia (c_i c_a^T + c_a c_i^T) to first order, so in the Löwdin basis
+// |Delta D|_F^2 = 2 sum kappa^2 + O(h^3). Checked for h = 1e-5 (agreement to 1e-3 relative);
+// the exact F gives kappa = 0 and the zero network matrix H_SAP's rotation, the loss's unit.
+TEST(OrbitalRotationLoss, FirstOrderDensityErrorOfTheGuess) {
+  const auto basis = basis_hco();
+  auto m = make_model(basis, "sap", 50.0, 0.0);
+  const data::Entry e = make_entry(kWaterXyz, 10);
+  const int nbf = e.nbf, nocc = e.nalpha;
+  const auto target = model::make_orbital_rotation_target(e, m->config());
+  auto to_t = [nbf](const Eigen::MatrixXd& M) {
+    at::Tensor t = at::empty({nbf, nbf}, at::kDouble);
+    for (int i = 0; i < nbf; ++i)
+      for (int j = 0; j < nbf; ++j) t[i][j] = M(i, j);
+    return t;
+  };
+  const Eigen::MatrixXd exact = e.fock[0] - e.H_sap;
+  EXPECT_LT(model::predicted_rotations(target, to_t(exact)).abs().max().item<double>(), 1e-10);
+  const double sap = model::predicted_rotations(target, at::zeros({nbf, nbf}, at::kDouble)).pow(2).sum().item<double>();
+  EXPECT_NEAR(sap, target.sap_squares, 1e-12 * sap);
+  EXPECT_GT(model::sap_mean_squared_rotation({&target}), 1e-6);
+
+  const Eigen::MatrixXd B = Eigen::MatrixXd::NullaryExpr(nbf, nbf, [](Eigen::Index i, Eigen::Index j) {
+    return std::sin(0.7 * static_cast<double>(i) + 0.7 * static_cast<double>(j)) + 0.3;
+  });
+  const double h = 1e-5;
+  const double predicted = 2.0 * model::predicted_rotations(target, to_t(exact + h * B)).pow(2).sum().item<double>();
+  auto density = [&](const Eigen::MatrixXd& F) {
+    Eigen::GeneralizedSelfAdjointEigenSolver<Eigen::MatrixXd> es(F, e.S);
+    const Eigen::MatrixXd Co = es.eigenvectors().leftCols(nocc);
+    return Eigen::MatrixXd(Co * Co.transpose());
+  };
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> s_es(e.S);
+  const Eigen::MatrixXd sqrt_S = s_es.operatorSqrt();
+  const Eigen::MatrixXd dD = sqrt_S * (density(e.fock[0] + h * B) - density(e.fock[0])) * sqrt_S;
+  ASSERT_GT(predicted, 0.0);
+  EXPECT_NEAR(dD.squaredNorm() / predicted, 1.0, 1e-3);
 }
