@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
   const data::DatasetReader reader(argv[2]);
   const int wanted = argc > 3 ? std::stoi(argv[3]) : 5;
   model::set_threads(argc > 4 ? std::stoi(argv[4]) : 0);
-  const std::vector<double> scales = {1.0, 0.3, 0.1, 0.03, 0.01, 0.0};
+  const std::vector<double> scales = {1.0, 0.3, 0.1, 0.03, 0.01, 3e-3, 1e-3, 1e-4, 0.0};
 
   scf::ScfSettings settings = reader.metadata().settings;
   if (psi4_tolerances) {
@@ -74,7 +74,7 @@ int main(int argc, char** argv) {
       iterations[i] += run.result.iterations;
       if (history)
         for (const auto& h : run.result.history)
-          std::fprintf(stderr, "a=%.2f it %d E %.10f dE %.2e comm %.2e grid %s\n", scales[i], h.iteration, h.energy,
+          std::fprintf(stderr, "a=%g it %d E %.10f dE %.2e comm %.2e grid %s\n", scales[i], h.iteration, h.energy,
                        h.delta_energy, h.commutator, h.xc_grid.c_str());
     }
     s.guess_matrices = nullptr;
@@ -91,7 +91,7 @@ int main(int argc, char** argv) {
   std::printf("%-28s %16s %12s %12s\n", "guess", "MAE vs F_ref", "iterations", "/ SAP");
   for (size_t i = 0; i < scales.size(); ++i) {
     char label[64];
-    std::snprintf(label, sizeof label, "F_ref + %.2f (F_model - F_ref)", scales[i]);
+    std::snprintf(label, sizeof label, "F_ref + %g (F_model - F_ref)", scales[i]);
     std::printf("%-28s %13.1f µEh %12.2f %12.2f\n", label, 1e6 * error[i] / n, iterations[i] / n,
                 iterations[i] / it_sap);
   }
