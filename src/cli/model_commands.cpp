@@ -41,6 +41,19 @@ int run_predict(const PredictArgs& a) {
                  s.dipole.norm() * units::kAuDipoleInDebye);
     }
   }
+  std::vector<std::string> outside;
+  for (const auto& p : predictions)
+    if (p.extrapolation.flagged())
+      outside.push_back(fmt::format("{} ({}, {:.1f}x)", p.molecule.source, p.extrapolation.block, p.extrapolation.ratio));
+  if (!outside.empty()) {
+    fmt::print(stderr,
+               "hamlet predict: warning: {} of {} structures lie outside the model's training data (a predicted "
+               "block over {}x the largest of the training set, norm of F - H_SAP; their numbers are "
+               "unreliable):\n",
+               outside.size(), predictions.size(), model::kExtrapolationWarning);
+    for (size_t k = 0; k < outside.size() && k < 20; ++k) fmt::print(stderr, "  {}\n", outside[k]);
+    if (outside.size() > 20) fmt::print(stderr, "  ... ({} more; extrapolation_ratio in {})\n", outside.size() - 20, a.out);
+  }
   double inputs = 0, network = 0, solve = 0;
   for (const auto& p : predictions) inputs += p.seconds_inputs, network += p.seconds_model, solve += p.seconds_solve;
   const double n = static_cast<double>(predictions.size());
@@ -74,6 +87,8 @@ void print_report(const nlohmann::json& r) {
   fmt::print("  {:<34} {:>14}\n", "orbital cosine similarity", num("cosine_similarity", "{:.5f}"));
   fmt::print("  {:<34} {:>14}\n", "dipole MAE (D)", num("dipole_mae_debye", "{:.4f}"));
   fmt::print("  {:<34} {:>14}\n", "density error, ML / SAP guess", num("density_error", "{:.4f}") + " / " + num("density_error_sap", "{:.4f}"));
+  fmt::print("  {:<34} {:>14}\n", "outside training domain (> 1.5x)",
+             fmt::format("{} (largest {})", r["outside_training_domain"].get<int>(), num("extrapolation_ratio_max", "{:.2f}x")));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, ML guess", num("scf_iterations_ml", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAP guess", num("scf_iterations_sap", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAD guess", num("scf_iterations_sad", "{:.2f}"));
@@ -124,6 +139,7 @@ int run_demo(DemoArgs& a) {
       {"cosine similarity", "cosine_similarity", "{:.4f}"},
       {"dipole MAE (D)", "dipole_mae_debye", "{:.3f}"},
       {"density error (Löwdin)", "density_error", "{:.4f}"},
+      {"largest extrapolation ratio", "extrapolation_ratio_max", "{:.2f}"},
       {"SCF iterations, ML guess", "scf_iterations_ml", "{:.1f}"},
       {"SCF iterations, SAP guess", "scf_iterations_sap", "{:.1f}"},
       {"SCF iterations, SAD guess", "scf_iterations_sad", "{:.1f}"},
@@ -157,7 +173,14 @@ Runner add_demo_command(CLI::App& app) {
 
 ModelFockGuess model_fock_guess() {
   return [](const std::string& checkpoint, const Molecule& molecule, double overlap_filter) {
-    return model::predict_fock(checkpoint, molecule, overlap_filter);
+    model::Extrapolation extrapolation;
+    Eigen::MatrixXd F = model::predict_fock(checkpoint, molecule, overlap_filter, &extrapolation);
+    if (extrapolation.flagged())
+      fmt::print(stderr,
+                 "hamlet: warning: {}: the predicted block at {} is {:.1f}x the largest of the model's training set "
+                 "(norm of F - H_SAP): the model extrapolates, the guess may be poor\n",
+                 molecule.source, extrapolation.block, extrapolation.ratio);
+    return F;
   };
 }
 

@@ -102,6 +102,7 @@ void save_checkpoint(const std::filesystem::path& path, HamiltonianModel& weight
                          {"sap_method", provenance.sap_method},
                          {"training", training_config},
                          {"state", state_to_json(state)}};
+  if (!provenance.domain.empty()) meta["training_domain"] = training_domain_to_json(provenance.domain);
   torch::serialize::OutputArchive archive;
   archive.write("meta", c10::IValue(meta.dump()));
   torch::serialize::OutputArchive model_archive;
@@ -144,6 +145,8 @@ LoadedModel load_checkpoint(const std::filesystem::path& path) {
     out.provenance.sap_grid_level = out.meta.at("sap_grid_level");
     out.provenance.sap_method = out.meta.value("sap_method", "grid");  // version 1: grid
     out.state = state_from_json(out.meta.at("state"));
+    if (out.meta.contains("training_domain"))  // absent before hamlet recorded it: no check
+      out.provenance.domain = training_domain_from_json(out.meta.at("training_domain"));
     const ModelConfig config = model_config_from_json(out.meta.at("model"));
     const auto elements = out.meta.at("elements").get<std::vector<int>>();
     out.model = HamiltonianModel(config, make_model_basis(out.provenance.basis, out.provenance.basis.name, elements));

@@ -12,6 +12,7 @@
 
 #include "basis/gaussian94.hpp"
 #include "model/hamiltonian_model.hpp"
+#include "model/training_domain.hpp"
 
 namespace hamlet::model {
 
@@ -21,6 +22,7 @@ struct ModelProvenance {
   std::string method;       // functional of the training data (e.g. "b3lyp")
   int sap_grid_level = 2;   // grid of the H_SAP inputs (with sap_method "grid")
   std::string sap_method = "grid";  // how H_SAP was integrated (scf::ScfSettings::sap_method)
+  TrainingDomain domain;    // block-norm bounds of the training targets (empty: older checkpoints)
 };
 
 nlohmann::json model_config_to_json(const ModelConfig& c);

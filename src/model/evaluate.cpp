@@ -64,6 +64,8 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   const double cutoff = m.model->config().cutoff;
   std::map<std::string, Mean> by_pair;
   std::vector<double> ref_elements, pred_elements, ref_eps, pred_eps;
+  double largest_extrapolation = 0.0;
+  nlohmann::json outside = nlohmann::json::array();
   data::Progress progress(positions.size(), 0, o.progress);
   int scf_done = 0;
   for (size_t k = 0; k < positions.size(); ++k) {
@@ -80,6 +82,9 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
       F = predicted_fock(*m.model, labelled[0].graph, out.onsite, out.offsite, e.H_sap, e.S);
     }
     const auto& ao = labelled[0].graph.ao_begin;
+    const Extrapolation ex = extrapolation(m.provenance.domain, mol, ao, F, e.H_sap);
+    largest_extrapolation = std::max(largest_extrapolation, ex.ratio);
+    if (ex.flagged()) outside.push_back({{"source", e.source}, {"ratio", ex.ratio}, {"block", ex.block}});
     for (int a = 0; a < e.natoms(); ++a)
       for (int b = 0; b < e.natoms(); ++b) {
         const auto blk = (F - F_ref).block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs();
@@ -183,7 +188,11 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                       {"scf_iterations_reference", it_ref.value()},
                       {"predict_seconds", t_pred.value()},
                       {"scf_seconds", t_scf.value()},
-                      {"scf_seconds_ml", t_scf_ml.value()}};
+                      {"scf_seconds_ml", t_scf_ml.value()},
+                      {"outside_training_domain", outside.size()},
+                      {"extrapolation_ratio_max",
+                       m.provenance.domain.empty() ? std::nan("") : largest_extrapolation}};
+  r["outside_training_domain_structures"] = outside;
   nlohmann::json pairs = nlohmann::json::object();
   for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
   r["by_element_pair"] = pairs;

@@ -21,6 +21,11 @@
 //   predict_seconds      S, H_SAP from the geometry plus the network, per structure;
 //   scf_seconds          the SCF from the SAP guess, per structure (same structures, threads);
 //   scf_seconds_ml       the SCF from the predicted F, per structure (prediction not included);
+//   outside_training_domain  structures whose predicted F has a block beyond the training set
+//                        (model/training_domain.hpp: block norm of F - H_SAP over 1.5x the
+//                        largest of its element (pair) in training); they are listed with ratio
+//                        and block in outside_training_domain_structures;
+//   extrapolation_ratio_max  the largest such ratio (null for checkpoints without the bounds);
 //   by_element_pair      h_mae_ueh per element pair ("C-H", on-site as "C-C (on-site)").
 //   beyond_cutoff        atom pairs farther apart than the model's cutoff (not predicted):
 //                        pair_fraction, max_abs_reference_ueh (largest |F_ref| element there),

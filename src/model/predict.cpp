@@ -97,6 +97,7 @@ void predict_together(LoadedModel& m, std::vector<Prediction>& predictions, cons
     const auto t1 = Clock::now();
     Prediction& p = predictions[k];
     p.F = predicted_fock(*m.model, g, out.onsite.narrow(0, node, n), out.offsite.narrow(0, edge, e), p.H_sap, p.S);
+    p.extrapolation = extrapolation(m.provenance.domain, p.molecule, g.ao_begin, p.F, p.H_sap);
     p.seconds_model += since(t1) + seconds * static_cast<double>(n) / static_cast<double>(atoms);
     node += n;
     edge += e;
@@ -121,11 +122,13 @@ Prediction predict_structure(LoadedModel& m, const Molecule& mol) {
 }
 
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
-                             double overlap_filter) {
+                             double overlap_filter, Extrapolation* extrapolation) {
   set_threads(omp_get_max_threads());  // the caller's (the SCF's) count, kept after libtorch has run
   LoadedModel m = load_checkpoint(model_path);
   if (overlap_filter >= 0.0) m.model->set_overlap_filter(overlap_filter);
-  return predict_structure(m, mol).F;
+  Prediction p = predict_structure(m, mol);
+  if (extrapolation) *extrapolation = p.extrapolation;
+  return std::move(p.F);
 }
 
 std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
@@ -243,6 +246,10 @@ void write_predictions(const std::filesystem::path& path, const std::filesystem:
         d::write_attr(g, "gap", p.solution.gap);
         d::write_attr(g, "n_occupied", p.solution.n_occupied);
         d::write_vector(g, "dipole", p.solution.dipole);
+        if (p.extrapolation.ratio > 0.0) {
+          d::write_attr(g, "extrapolation_ratio", p.extrapolation.ratio);
+          d::write_attr(g, "extrapolation_block", p.extrapolation.block);
+        }
       }
     });
     data::durable_rename(tmp, path);

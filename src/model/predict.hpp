@@ -8,6 +8,7 @@
 
 #include "basis/basis_set.hpp"
 #include "chem/molecule.hpp"
+#include "model/training_domain.hpp"
 
 namespace hamlet::model {
 
@@ -31,6 +32,7 @@ struct Prediction {
   BasisSet basis;
   Eigen::MatrixXd S, H_sap, F;
   FockSolution solution;
+  Extrapolation extrapolation;  // against the model's training domain (ratio 0: unknown)
   double seconds_inputs = 0;  // S and H_SAP from the geometry
   double seconds_model = 0;   // graph, network (a batched pass shared out by atoms), assembly
   double seconds_solve = 0;   // F C = S C eps, density, dipole
@@ -42,8 +44,9 @@ Prediction predict_structure(LoadedModel& model, const Molecule& mol);
 // F only, for a given model path (the SCF's "--guess MODEL.pt"); loads the model each call and
 // keeps the calling thread's OpenMP count for the SCF that follows (set_threads).
 // overlap_filter >= 0 overrides the model's (ModelConfig::overlap_filter), as in eval.
+// `extrapolation`, when given, receives the prediction's extrapolation check.
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
-                             double overlap_filter = -1.0);
+                             double overlap_filter = -1.0, Extrapolation* extrapolation = nullptr);
 
 // Loads the model once and predicts every structure, several molecules per network pass
 // (the same F as one by one); progress bar on stderr when asked.

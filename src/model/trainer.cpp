@@ -318,6 +318,21 @@ std::vector<OrbitalRotationTarget> orbital_rotation_targets(const std::vector<La
   return out;
 }
 
+// The training set's largest correction blocks (training_domain.hpp), stored in checkpoints for
+// the extrapolation check of predictions: of F - H_SAP when every entry has H_SAP, else of F.
+TrainingDomain training_domain(const std::vector<LabelledGraph>& train, double cutoff) {
+  TrainingDomain domain;
+  domain.cutoff = cutoff;
+  domain.relative_to_sap =
+      std::all_of(train.begin(), train.end(), [](const LabelledGraph& g) { return g.entry.H_sap.size() > 0; });
+  for (const auto& g : train) {
+    const data::Entry& e = g.entry;
+    domain.add(e.atomic_numbers, e.positions, g.graph.ao_begin,
+               domain.relative_to_sap ? Eigen::MatrixXd(e.fock[0] - e.H_sap) : e.fock[0]);
+  }
+  return domain;
+}
+
 nlohmann::json record_json(const EpochRecord& r) {
   return {{"epoch", r.epoch},
           {"learning_rate", r.learning_rate},
@@ -417,6 +432,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   std::vector<const MoleculeGraph*> train_graphs;
   for (const auto& g : train) train_graphs.push_back(&g.graph);
   model->fit_normalization(train_graphs, o.loss_normalization == "pair");
+  provenance.domain = training_domain(train, o.model.cutoff);
   // Orbital-energy targets: needed on the training set when the term is on; on the validation
   // set whenever available (its occupied-orbital MAE goes into the log). The unit is fixed by
   // the training data, so a resumed run recomputes it identically.

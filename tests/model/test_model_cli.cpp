@@ -24,7 +24,8 @@ TEST(CliDemo, SmallDemoWritesReportModelAndPlots) {
   for (const char* key : {"h_mae_ueh", "h_mae_onsite_ueh", "h_mae_offsite_ueh", "eps_occ_mae_ueh", "homo_mae_mev",
                           "lumo_mae_mev", "gap_mae_mev", "cosine_similarity", "dipole_mae_debye", "density_error",
                           "density_error_sap", "scf_iterations_ml", "scf_iterations_sap", "scf_iterations_sad",
-                          "scf_iterations_reference", "predict_seconds", "scf_seconds", "scf_seconds_ml"}) {
+                          "scf_iterations_reference", "predict_seconds", "scf_seconds", "scf_seconds_ml",
+                          "outside_training_domain", "extrapolation_ratio_max"}) {
     EXPECT_TRUE(report.contains(key) && report[key].is_number()) << key;
     EXPECT_TRUE(report["unseen_molecule"].contains(key)) << key;
     EXPECT_TRUE(report["geometry_only"].contains(key)) << key;

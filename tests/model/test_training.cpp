@@ -13,7 +13,9 @@
 #include "core/error.hpp"
 #include "data/conformers.hpp"
 #include "data/datagen.hpp"
+#include "data/split.hpp"
 #include "model/checkpoint.hpp"
+#include "model/dataset_graphs.hpp"
 #include "model/evaluate.hpp"
 #include "model/predict.hpp"
 #include "model/trainer.hpp"
@@ -205,6 +207,27 @@ TEST_F(Training, PredictAndEvaluate) {
   ASSERT_EQ(preds.size(), 2u);
   // The checkpoint records how the training data's H_SAP was made; predict makes it the same way.
   EXPECT_EQ(model::load_checkpoint(model).provenance.sap_method, "erf");
+  // ... and the training set's largest F - H_SAP blocks: no training structure's reference F
+  // exceeds them, and one of them reaches them (model/training_domain.hpp).
+  {
+    const model::TrainingDomain domain = model::load_checkpoint(model).provenance.domain;
+    EXPECT_EQ(domain.cutoff, 6.0);
+    EXPECT_TRUE(domain.relative_to_sap);
+    EXPECT_EQ(domain.onsite.size(), 3u);   // H, N, O
+    EXPECT_EQ(domain.offsite.size(), 3u);  // H-H, H-N, H-O: no molecule holds two heavy atoms
+    const data::DatasetReader reader(dir_ / "data.h5");
+    const data::Split split = data::read_split(dir_ / "use" / "split.json");
+    double largest = 0.0;
+    for (size_t pos : model::positions_of(reader, split.train)) {
+      const data::Entry e = reader.read(pos);
+      const BasisSet basis = reader.basis(e);
+      const auto ex = model::extrapolation(domain, e.molecule(), basis.atom_ao_begin, e.fock[0], e.H_sap);
+      EXPECT_LE(ex.ratio, 1.0) << e.source;
+      largest = std::max(largest, ex.ratio);
+    }
+    EXPECT_EQ(largest, 1.0);
+    for (const auto& p : preds) EXPECT_GT(p.extrapolation.ratio, 0.0);
+  }
   {
     const auto erf = scf::sap_inputs(mols[0], basis_library("sto-3g"), "erf", 0);
     const auto grid = scf::sap_inputs(mols[0], basis_library("sto-3g"), "grid", 0);
@@ -266,7 +289,7 @@ TEST_F(Training, PredictAndEvaluate) {
                           "lumo_mae_mev", "gap_mae_mev", "cosine_similarity", "dipole_mae_debye",
                           "density_error", "density_error_sap", "scf_iterations_ml", "scf_iterations_sap", "scf_iterations_sad", "scf_iterations_reference",
                           "predict_seconds", "scf_seconds", "scf_seconds_ml",
-                          "by_element_pair"})
+                          "outside_training_domain", "extrapolation_ratio_max", "by_element_pair"})
     EXPECT_TRUE(report.contains(key) && !report[key].is_null()) << key;
   // Started from the dataset's converged F, the SCF (same settings) has nothing left to do.
   EXPECT_LE(report["scf_iterations_reference"].get<double>(), 2.0);
