@@ -47,7 +47,8 @@ Extrapolation extrapolation(const TrainingDomain& domain, const std::vector<int>
                             const Eigen::Matrix<double, Eigen::Dynamic, 3>& positions,
                             const std::vector<int>& atom_ao_begin, const Eigen::MatrixXd& correction);
 
-// The same for a predicted F of a molecule (H_SAP subtracted when the bounds are of F - H_SAP).
+// The same for a predicted F of a molecule (H_SAP subtracted when the bounds are of F - H_SAP;
+// not judged, ratio 0, when they are and H_SAP is empty).
 Extrapolation extrapolation(const TrainingDomain& domain, const Molecule& molecule,
                             const std::vector<int>& atom_ao_begin, const Eigen::MatrixXd& F,
                             const Eigen::MatrixXd& H_sap);
