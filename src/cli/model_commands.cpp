@@ -89,6 +89,11 @@ void print_report(const nlohmann::json& r) {
   fmt::print("  {:<34} {:>14}\n", "density error, ML / SAP guess", num("density_error", "{:.4f}") + " / " + num("density_error_sap", "{:.4f}"));
   fmt::print("  {:<34} {:>14}\n", "outside training domain (> 1.5x)",
              fmt::format("{} (largest {})", r["outside_training_domain"].get<int>(), num("extrapolation_ratio_max", "{:.2f}x")));
+  const auto& outside = r["outside_training_domain_structures"];
+  for (size_t k = 0; k < outside.size() && k < 5; ++k)
+    fmt::print("    {} ({}, {})\n", outside[k]["source"].get<std::string>(), outside[k]["block"].get<std::string>(),
+               outside[k]["ratio"].is_number() ? fmt::format("{:.2f}x", outside[k]["ratio"].get<double>()) : "inf");
+  if (outside.size() > 5) fmt::print("    ... {} more in the JSON report\n", outside.size() - 5);
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, ML guess", num("scf_iterations_ml", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAP guess", num("scf_iterations_sap", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "SCF iterations, SAD guess", num("scf_iterations_sad", "{:.2f}"));
