@@ -2,9 +2,11 @@
 // dataset, the SCF (the dataset's settings) starts from F_ref + a (F_model - F_ref) for several a:
 // a = 1 is the model's guess, a = 0 the reference itself; the SAP and SAD guesses for comparison.
 // Usage: bench_guess_quality MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances]
-//        [--no-charge-response] [--history]
+//        [--no-charge-response] [--atomic-charge-response] [--history]
 // (--psi4-tolerances: e-conv 1e-8 and RMS commutator 1e-6, Psi4's defaults, instead of the
-// dataset's; --no-charge-response: plain CDIIS steps, scf/charge_response.hpp off; --history:
+// dataset's; --no-charge-response: plain CDIIS steps, scf/charge_response.hpp off;
+// --atomic-charge-response: that atomic-charge model even with DF, instead of the Coulomb
+// response of scf/coulomb_response.hpp; --history:
 // every SCF iteration's energy change and commutator on stderr). Not a test.
 #include <cmath>
 #include <cstdio>
@@ -20,7 +22,7 @@
 using namespace hamlet;
 
 int main(int argc, char** argv) {
-  bool history = false, psi4_tolerances = false, charge_response = true;
+  bool history = false, psi4_tolerances = false, charge_response = true, fitted_response = true;
   for (; argc > 1; --argc) {
     if (std::strcmp(argv[argc - 1], "--history") == 0)
       history = true;
@@ -28,12 +30,14 @@ int main(int argc, char** argv) {
       psi4_tolerances = true;
     else if (std::strcmp(argv[argc - 1], "--no-charge-response") == 0)
       charge_response = false;
+    else if (std::strcmp(argv[argc - 1], "--atomic-charge-response") == 0)
+      fitted_response = false;
     else
       break;
   }
   if (argc < 3) {
     std::fprintf(stderr, "usage: %s MODEL.pt DATA.h5 [structures=5] [threads=all] [--psi4-tolerances] "
-                 "[--no-charge-response] [--history]\n", argv[0]);
+                 "[--no-charge-response] [--atomic-charge-response] [--history]\n", argv[0]);
     return 1;
   }
   const std::string model_path = argv[1];
@@ -49,6 +53,7 @@ int main(int argc, char** argv) {
     settings.convergence.commutator_rms = true;
   }
   if (!charge_response) settings.convergence.charge_response_below = 0.0;
+  settings.convergence.fitted_coulomb_response = fitted_response;
   std::vector<data::Entry> entries;
   std::vector<Molecule> molecules;
   for (size_t pos : reader.training_entries()) {
@@ -87,7 +92,8 @@ int main(int argc, char** argv) {
   const double n = static_cast<double>(entries.size());
   std::printf("%zu structures of %s; SCF settings of the dataset, e-conv %.0e, d-conv %.0e (%s), charge response %s\n",
               entries.size(), argv[2], settings.convergence.energy_tolerance, settings.convergence.commutator_tolerance,
-              settings.convergence.commutator_rms ? "RMS" : "largest element", charge_response ? "on" : "off");
+              settings.convergence.commutator_rms ? "RMS" : "largest element",
+              !charge_response ? "off" : fitted_response ? "fitted Coulomb (with DF)" : "atomic charges");
   std::printf("%-28s %16s %12s %12s\n", "guess", "MAE vs F_ref", "iterations", "/ SAP");
   for (size_t i = 0; i < scales.size(); ++i) {
     char label[64];

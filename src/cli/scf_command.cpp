@@ -256,6 +256,10 @@ Runner add_scf_command(CLI::App& app, ModelFockGuess predict_fock) {
                 [args](std::int64_t) { args->settings.convergence.charge_response_below = 0.0; },
                 "plain CDIIS steps, without the charge-response correction of the step (for comparison; "
                 "the result is the same)");
+  cmd->add_flag_function("--atomic-charge-response",
+                [args](std::int64_t) { args->settings.convergence.fitted_coulomb_response = false; },
+                "with --df, screen the steps between atomic charges instead of in the auxiliary basis (for "
+                "comparison; the result is the same)");
   cmd->add_option("--threads", args->threads, "threads (default: OMP_NUM_THREADS or all cores)");
   cmd->add_option("--max-iter", args->settings.convergence.max_iterations, "maximum SCF iterations")
       ->capture_default_str()

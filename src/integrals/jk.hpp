@@ -18,8 +18,26 @@ struct FactoredDensity {
   Eigen::MatrixXd factor;
 };
 
+// The orthonormalised three-index factors of density fitting, (mn|ls) ~ sum_Q B^Q_mn B^Q_ls:
+// a density's fitted Coulomb coefficients and their potential, for models of the SCF's
+// Coulomb response (scf/coulomb_response.hpp).
+class FittedCoulomb {
+ public:
+  virtual ~FittedCoulomb() = default;
+  virtual Eigen::Index naux() const = 0;
+  // u_Q = sum_mn B^Q_mn D_mn for a symmetric D: J[D] = expand(project(D)).
+  virtual Eigen::VectorXd project(const Eigen::MatrixXd& D) const = 0;
+  // sum_Q u_Q B^Q (nbf x nbf).
+  virtual Eigen::MatrixXd expand(const Eigen::VectorXd& u) const = 0;
+  // (Cl^T B^Q Cr) for every Q as the columns of an (l r) x naux matrix, element (i + l j, Q)
+  // for column i of Cl and column j of Cr.
+  virtual Eigen::MatrixXd transform(const Eigen::MatrixXd& Cl, const Eigen::MatrixXd& Cr) const = 0;
+};
+
 class JKBuilder {
  public:
+  // The fitted Coulomb factors of a density-fitted builder; nullptr for exact integrals.
+  virtual const FittedCoulomb* fitted_coulomb() const { return nullptr; }
   virtual ~JKBuilder() = default;
   // J[i] and (when want_k) K[i] for every density i.
   virtual void compute(const std::vector<FactoredDensity>& densities, bool want_k,

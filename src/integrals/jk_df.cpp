@@ -32,7 +32,7 @@ std::pair<Eigen::Index, Eigen::Index> split(Eigen::Index n, int t, int nt) {
   return {n * t / nt, n * (t + 1) / nt};
 }
 
-class DensityFittedJK final : public JKBuilder {
+class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
  public:
   DensityFittedJK(const BasisSet& basis, const BasisSet& aux) : n_(basis.nbf), naux_(aux.nbf) {
     auto obs = detail::to_libint_shells(basis);
@@ -117,6 +117,40 @@ class DensityFittedJK final : public JKBuilder {
     }
   }
   const char* name() const override { return "density-fitted"; }
+  const FittedCoulomb* fitted_coulomb() const override { return this; }
+
+  Eigen::Index naux() const override { return naux_; }
+
+  Eigen::VectorXd project(const Eigen::MatrixXd& D) const override {
+    return B_.transpose() * packed(D);
+  }
+
+  Eigen::MatrixXd expand(const Eigen::VectorXd& u) const override {
+    const Eigen::VectorXd j = B_ * u;
+    Eigen::MatrixXd M = Eigen::MatrixXd::Zero(n_, n_);
+    for (size_t r = 0; r < rows_m_.size(); ++r) M(rows_m_[r], rows_s_[r]) = M(rows_s_[r], rows_m_[r]) = j(r);
+    return M;
+  }
+
+  Eigen::MatrixXd transform(const Eigen::MatrixXd& Cl, const Eigen::MatrixXd& Cr) const override {
+    const Eigen::Index l = Cl.cols(), r = Cr.cols();
+    Eigen::MatrixXd out(l * r, naux_);
+    if (l == 0 || r == 0) return out;
+    const Eigen::MatrixXd Clt = Cl.transpose();
+#pragma omp parallel
+    {
+      Eigen::MatrixXd Bq = Eigen::MatrixXd::Zero(n_, n_);  // unstored pairs stay zero
+      Eigen::MatrixXd half(l, n_);
+      const auto [q0, q1] = split(naux_, omp_get_thread_num(), omp_get_num_threads());
+      for (Eigen::Index q = q0; q < q1; ++q) {
+        unpack(q, Bq);
+        blas::gemm(1.0, Clt, false, Bq, false, 0.0, half);
+        Eigen::Map<Eigen::MatrixXd> block(out.col(q).data(), l, r);
+        blas::gemm(1.0, half, false, Cr, false, 0.0, block);
+      }
+    }
+    return out;
+  }
 
   void compute(const std::vector<FactoredDensity>& densities, bool want_k,
                std::vector<Eigen::MatrixXd>& J, std::vector<Eigen::MatrixXd>& K) override {
@@ -147,6 +181,20 @@ class DensityFittedJK final : public JKBuilder {
   }
 
  private:
+  // D packed like B's rows, off-diagonal elements doubled (each stored pair stands for two).
+  Eigen::VectorXd packed(const Eigen::MatrixXd& D) const {
+    Eigen::VectorXd d(B_.rows());
+    for (Eigen::Index r = 0; r < d.size(); ++r)
+      d(r) = (rows_m_[r] == rows_s_[r] ? 1.0 : 2.0) * D(rows_m_[r], rows_s_[r]);
+    return d;
+  }
+
+  // B^Q as a full symmetric matrix into Bq (whose unstored elements must be zero).
+  void unpack(Eigen::Index q, Eigen::MatrixXd& Bq) const {
+    const double* col = B_.col(q).data();
+    for (size_t r = 0; r < rows_m_.size(); ++r) Bq(rows_m_[r], rows_s_[r]) = Bq(rows_s_[r], rows_m_[r]) = col[r];
+  }
+
   // K = sum_Q (B^Q C)(B^Q C)^T, aux functions in fixed contiguous ranges per thread.
   Eigen::MatrixXd exchange(const Eigen::MatrixXd& C) const {
     const int k = static_cast<int>(C.cols());
@@ -166,8 +214,7 @@ class DensityFittedJK final : public JKBuilder {
       for (Eigen::Index c0 = q0; c0 < q1; c0 += kChunk) {
         const int nc = static_cast<int>(std::min<Eigen::Index>(kChunk, q1 - c0));
         for (int c = 0; c < nc; ++c) {
-          const double* col = B_.col(c0 + c).data();
-          for (size_t r = 0; r < rows_m_.size(); ++r) Bq(rows_m_[r], rows_s_[r]) = Bq(rows_s_[r], rows_m_[r]) = col[r];
+          unpack(c0 + c, Bq);
           blas::gemm(1.0, Ct, false, Bq, false, 0.0, W.middleRows(static_cast<Eigen::Index>(c) * k, k));
         }
         blas::syrk_lower_transposed(1.0, W.topRows(static_cast<Eigen::Index>(nc) * k), 1.0, Kt);

@@ -131,6 +131,7 @@ ScfRun run_scf(const Molecule& molecule, const ScfSettings& settings,
   run.timings["scf_iterations"] = since(t0);
   run.timings["jk"] = run.result.seconds_jk;
   run.timings["xc"] = run.result.seconds_xc;
+  run.timings["step_response"] = run.result.seconds_response;
   return run;
 }
 

@@ -9,6 +9,7 @@
 
 #include "core/error.hpp"
 #include "scf/charge_response.hpp"
+#include "scf/coulomb_response.hpp"
 #include "scf/diis.hpp"
 
 namespace hamlet::scf {
@@ -268,7 +269,14 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
 
   Diis diis(opt.diis_vectors);
   std::optional<ChargeResponseCorrection> charge_response;
-  if (opt.charge_response_below > 0.0) charge_response.emplace(*p.molecule, *p.basis, p.S);
+  std::optional<CoulombResponseCorrection> coulomb_response;
+  if (opt.charge_response_below > 0.0) {
+    const integrals::FittedCoulomb* fitted = opt.fitted_coulomb_response ? p.jk->fitted_coulomb() : nullptr;
+    if (fitted)
+      coulomb_response.emplace(*fitted);
+    else
+      charge_response.emplace(*p.molecule, *p.basis, p.S);
+  }
   double level_shift = opt.level_shift;
   double e_old = 0.0;
   int rising = 0;
@@ -345,8 +353,13 @@ ScfResult run_scf_loop(const ScfProblem& p, const Guess& guess, const Convergenc
         });
       }
       auto Fx = diis.extrapolate(F, err, D);
-      if (charge_response && commutator < opt.charge_response_below)
-        charge_response->apply(Fx, diis.extrapolated_density(), X, nocc, spin_weight);
+      if (commutator < opt.charge_response_below) {
+        t0 = Clock::now();
+        if (charge_response) charge_response->apply(Fx, diis.extrapolated_density(), X, nocc, spin_weight);
+        if (coulomb_response)
+          coulomb_response->apply(Fx, diis.extrapolated_density(), X, nocc, spin_weight);
+        r.seconds_response += seconds_since(t0);
+      }
       for (int s = 0; s < nspin; ++s) {
         if (level_shift > 0.0 && commutator > 1e-5)
           Fx[s] += level_shift * (p.S - p.S * D[s] * p.S);

@@ -40,6 +40,9 @@ struct ConvergenceOptions {
   // (scf/charge_response.hpp); 0 turns it off. Far from convergence its linear model misleads
   // (5 QM9 molecules from the SAP guess: 34 iterations with it throughout, 18 from 0.1 down).
   double charge_response_below = 0.1;
+  // With density fitting, screen the step in the auxiliary basis (scf/coulomb_response.hpp)
+  // instead of between atomic charges; exact integrals always use the atomic charges.
+  bool fitted_coulomb_response = true;
 };
 
 struct IterationRecord {
@@ -69,7 +72,7 @@ struct ScfResult {
   std::vector<Eigen::MatrixXd> fock;              // converged F (alpha, beta)
   std::vector<Eigen::MatrixXd> density;           // per-spin density matrices
   std::vector<IterationRecord> history;
-  double seconds_jk = 0, seconds_xc = 0, seconds_diag = 0;
+  double seconds_jk = 0, seconds_xc = 0, seconds_diag = 0, seconds_response = 0;  // response: step corrections
   Eigen::MatrixXd total_density() const {
     return restricted ? Eigen::MatrixXd(2.0 * density[0]) : Eigen::MatrixXd(density[0] + density[1]);
   }

@@ -106,3 +106,45 @@ TEST(TwoBody, DensityFittingCloseToExact) {
   // Both are symmetric.
   EXPECT_LT((K2[0] - K2[0].transpose()).cwiseAbs().maxCoeff(), 1e-12);
 }
+
+// The fitted Coulomb factors of the DF builder (integrals/jk.hpp, FittedCoulomb) are those of
+// its J and K: J[D] = expand(project(D)), K[C C^T] = sum_Q (C^T B^Q)^T (C^T B^Q) from
+// transform, and transform(Cl, Cr)^T transform(Cl, Cr) is the fitted (ij|kl) of MO pairs.
+// Exact integrals have none. Tolerances: rounding (1e-12 relative).
+TEST(TwoBody, FittedCoulombFactorsReproduceDensityFittedJK) {
+  auto mol = reference_molecule("ammonia");
+  auto basis = load_basis(mol, "def2-svp");
+  auto aux = load_basis(mol, default_jkfit_basis("def2-svp"));
+  EXPECT_EQ(integrals::make_exact_jk(basis)->fitted_coulomb(), nullptr);
+  auto df = integrals::make_df_jk(basis, aux);
+  const integrals::FittedCoulomb* fitted = df->fitted_coulomb();
+  ASSERT_NE(fitted, nullptr);
+  EXPECT_EQ(fitted->naux(), aux.nbf);
+  std::vector<integrals::FactoredDensity> dens(1);
+  std::srand(9);
+  dens[0].factor = Eigen::MatrixXd::Random(basis.nbf, 4) * 0.3;
+  dens[0].density = dens[0].factor * dens[0].factor.transpose();
+  std::vector<Eigen::MatrixXd> J, K;
+  df->compute(dens, true, J, K);
+  const Eigen::MatrixXd J_factors = fitted->expand(fitted->project(dens[0].density));
+  EXPECT_LT((J_factors - J[0]).cwiseAbs().maxCoeff(), 1e-12 * J[0].cwiseAbs().maxCoeff());
+  // Exchange from the transformed factors: K_mn = sum_Q,i (C^T B^Q)_im (C^T B^Q)_in, with
+  // Cr = identity giving (C^T B^Q) itself.
+  const Eigen::MatrixXd CB = fitted->transform(dens[0].factor, Eigen::MatrixXd::Identity(basis.nbf, basis.nbf));
+  ASSERT_EQ(CB.rows(), 4 * basis.nbf);
+  Eigen::MatrixXd K_factors = Eigen::MatrixXd::Zero(basis.nbf, basis.nbf);
+  for (Eigen::Index q = 0; q < CB.cols(); ++q) {
+    const Eigen::Map<const Eigen::MatrixXd> Y(CB.col(q).data(), 4, basis.nbf);
+    K_factors += Y.transpose() * Y;
+  }
+  EXPECT_LT((K_factors - K[0]).cwiseAbs().maxCoeff(), 1e-12 * K[0].cwiseAbs().maxCoeff());
+  // Orientation of transform: element (i + l j) is Cl_i^T B^Q Cr_j, checked through J of a
+  // rank-one density c c^T: project(c c^T) = transform(c, c).
+  const Eigen::MatrixXd c = dens[0].factor.col(1);
+  const Eigen::MatrixXd cc = fitted->transform(c, c);
+  EXPECT_LT((cc.row(0).transpose() - fitted->project(c * c.transpose())).cwiseAbs().maxCoeff(), 1e-12);
+  const Eigen::MatrixXd two = fitted->transform(dens[0].factor.leftCols(2), dens[0].factor.rightCols(3));
+  const Eigen::MatrixXd ci = dens[0].factor.col(1), cj = dens[0].factor.col(2);  // (i=1, j=1) -> row 1 + 2*1
+  const Eigen::VectorXd sym = fitted->project(0.5 * (ci * cj.transpose() + cj * ci.transpose()));
+  EXPECT_LT((two.row(3).transpose() - sym).cwiseAbs().maxCoeff(), 1e-12);
+}
