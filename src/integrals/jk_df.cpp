@@ -128,7 +128,7 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
   Eigen::MatrixXd expand(const Eigen::VectorXd& u) const override {
     const Eigen::VectorXd j = B_ * u;
     Eigen::MatrixXd M = Eigen::MatrixXd::Zero(n_, n_);
-    for (size_t r = 0; r < rows_m_.size(); ++r) M(rows_m_[r], rows_s_[r]) = M(rows_s_[r], rows_m_[r]) = j(r);
+    unpack(j.data(), M);
     return M;
   }
 
@@ -143,7 +143,7 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
       Eigen::MatrixXd half(l, n_);
       const auto [q0, q1] = split(naux_, omp_get_thread_num(), omp_get_num_threads());
       for (Eigen::Index q = q0; q < q1; ++q) {
-        unpack(q, Bq);
+        unpack(B_.col(q).data(), Bq);
         blas::gemm(1.0, Clt, false, Bq, false, 0.0, half);
         Eigen::Map<Eigen::MatrixXd> block(out.col(q).data(), l, r);
         blas::gemm(1.0, half, false, Cr, false, 0.0, block);
@@ -158,9 +158,7 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
     const Eigen::Index npairs = B_.rows();
     // Packed densities, off-diagonal elements doubled (each stored pair stands for two).
     Eigen::MatrixXd d(npairs, nd), gamma(naux_, nd), j(npairs, nd);
-    for (int x = 0; x < nd; ++x)
-      for (Eigen::Index r = 0; r < npairs; ++r)
-        d(r, x) = (rows_m_[r] == rows_s_[r] ? 1.0 : 2.0) * densities[x].density(rows_m_[r], rows_s_[r]);
+    for (int x = 0; x < nd; ++x) d.col(x) = packed(densities[x].density);
 #pragma omp parallel
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -171,9 +169,7 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
       j.middleRows(r0, r1 - r0).noalias() = B_.middleRows(r0, r1 - r0) * gamma;
     }
     J.assign(nd, Eigen::MatrixXd::Zero(n_, n_));
-    for (int x = 0; x < nd; ++x)
-      for (Eigen::Index r = 0; r < npairs; ++r)
-        J[x](rows_m_[r], rows_s_[r]) = J[x](rows_s_[r], rows_m_[r]) = j(r, x);
+    for (int x = 0; x < nd; ++x) unpack(j.col(x).data(), J[x]);
 
     K.assign(want_k ? nd : 0, Eigen::MatrixXd::Zero(n_, n_));
     if (!want_k) return;
@@ -189,10 +185,10 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
     return d;
   }
 
-  // B^Q as a full symmetric matrix into Bq (whose unstored elements must be zero).
-  void unpack(Eigen::Index q, Eigen::MatrixXd& Bq) const {
-    const double* col = B_.col(q).data();
-    for (size_t r = 0; r < rows_m_.size(); ++r) Bq(rows_m_[r], rows_s_[r]) = Bq(rows_s_[r], rows_m_[r]) = col[r];
+  // Values packed like B's rows (one per stored pair) into a full symmetric matrix M, whose
+  // unstored elements must be zero.
+  void unpack(const double* values, Eigen::MatrixXd& M) const {
+    for (size_t r = 0; r < rows_m_.size(); ++r) M(rows_m_[r], rows_s_[r]) = M(rows_s_[r], rows_m_[r]) = values[r];
   }
 
   // K = sum_Q (B^Q C)(B^Q C)^T, aux functions in fixed contiguous ranges per thread.
@@ -214,7 +210,7 @@ class DensityFittedJK final : public JKBuilder, public FittedCoulomb {
       for (Eigen::Index c0 = q0; c0 < q1; c0 += kChunk) {
         const int nc = static_cast<int>(std::min<Eigen::Index>(kChunk, q1 - c0));
         for (int c = 0; c < nc; ++c) {
-          unpack(c0 + c, Bq);
+          unpack(B_.col(c0 + c).data(), Bq);
           blas::gemm(1.0, Ct, false, Bq, false, 0.0, W.middleRows(static_cast<Eigen::Index>(c) * k, k));
         }
         blas::syrk_lower_transposed(1.0, W.topRows(static_cast<Eigen::Index>(nc) * k), 1.0, Kt);
