@@ -341,9 +341,15 @@ Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const Molecule
     if (es.eigenvalues()(i) >= tau) kept.push_back(i);
   if (static_cast<int>(kept.size()) == S.rows()) return F;
   const Eigen::MatrixXd U = es.eigenvectors()(Eigen::all, kept);
+  const Eigen::VectorXd s_kept = es.eigenvalues()(kept);
   const Eigen::MatrixXd H = 0.5 * (H_sap + H_sap.transpose());
-  const Eigen::MatrixXd C = U.transpose() * (F - H) * U;
+  Eigen::MatrixXd C = U.transpose() * (F - H) * U;
+  // Along the dropped directions H_SAP + mu S: H_SAP's orbital energies lie ~25 eV below the
+  // SCF's on QM9, and H_SAP alone there pulled the LUMO down by eV (README, "Overlap filter").
+  const double mu = overlap_filter_shift(C, s_kept);
+  C.diagonal() -= mu * s_kept;
   Eigen::MatrixXd out = U * C * U.transpose();
+  out += mu * S;
   out = (0.5 * (out + out.transpose())).eval();
   return H + out;
 }

@@ -53,6 +53,7 @@ FilteredOrthonormalBasis filtered_orthonormal_basis(const data::Entry& e, const 
     if (s < tau) break;
     b.V.col(b.kept) = es.eigenvectors().col(i) / std::sqrt(s);
   }
+  b.kept_overlap = es.eigenvalues().tail(b.kept).reverse();
   for (int i = nbf - 1 - b.kept, c = b.kept; i >= 0; --i, ++c)
     b.V.col(c) = es.eigenvectors().col(i) / std::sqrt(es.eigenvalues()(i));
   const Eigen::MatrixXd H =
@@ -60,6 +61,12 @@ FilteredOrthonormalBasis filtered_orthonormal_basis(const data::Entry& e, const 
   b.baseline = b.V.transpose() * H * b.V;
   b.baseline = (0.5 * (b.baseline + b.baseline.transpose())).eval();
   return b;
+}
+
+Eigen::MatrixXd FilteredOrthonormalBasis::shift_weights() const {
+  // P = U U^T = G diag(s) G^T with G = U s^{-1/2}, the kept columns of V.
+  const Eigen::MatrixXd G = V.leftCols(kept);
+  return G * (kept_overlap / kept_overlap.sum()).asDiagonal() * G.transpose();
 }
 
 OrbitalEnergyTarget make_orbital_energy_target(const data::Entry& e, const ModelConfig& config, int virtuals) {
@@ -77,6 +84,12 @@ OrbitalEnergyTarget make_orbital_energy_target(const data::Entry& e, const Model
   t.reference = to_tensor(Eigen::VectorXd(e.orbital_energies[0].head(k)));
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> base(baseline, Eigen::EigenvaluesOnly);
   t.baseline_energies = to_tensor(Eigen::VectorXd(base.eigenvalues().head(k)));
+  if (ob.kept > 0 && ob.kept < e.nbf) {
+    t.shift_weights = to_tensor(ob.shift_weights());
+    Eigen::VectorXd dropped = Eigen::VectorXd::Zero(e.nbf);
+    dropped.tail(e.nbf - ob.kept).setOnes();
+    t.dropped = to_tensor(dropped);
+  }
   return t;
 }
 
@@ -155,7 +168,8 @@ at::Tensor predicted_orbital_energies(const OrbitalEnergyTarget& t, const at::Te
   const int64_t nbf = t.baseline.size(0), kept = G.size(1);
   at::Tensor D = network_matrix.to(at::kDouble);
   D = 0.5 * (D + D.transpose(0, 1));
-  const at::Tensor correction = at::constant_pad_nd(at::matmul(G.t(), at::matmul(D, G)), {0, nbf - kept, 0, nbf - kept});
+  at::Tensor correction = at::constant_pad_nd(at::matmul(G.t(), at::matmul(D, G)), {0, nbf - kept, 0, nbf - kept});
+  if (t.shift_weights.defined()) correction = correction + at::diag(t.dropped * (D * t.shift_weights).sum());
   return at::linalg_eigvalsh(t.baseline + correction, "L").narrow(0, 0, t.reference.size(0));
 }
 

@@ -2,11 +2,12 @@
 // Orbital energies of predicted Fock matrices, differentiable in the network's outputs: the
 // orbital-energy term `hamlet train` adds to the matrix loss (optim.eigenvalue_weight).
 //
-// predicted_fock gives F = H + P (F_net - H) P, with H = H_SAP for delta targets (0 for full
-// ones) and P the projector on the overlap eigenvectors with s >= overlap_filter. With the
-// canonical orthogonaliser V = U s^{-1/2} (all overlap eigenvectors, the kept ones first) the
-// orbital energies are the eigenvalues of
-//   V^T F V = V^T H V + [G^T (F_net - H) G, 0; 0, 0],   G = U_kept s_kept^{-1/2},
+// predicted_fock gives F = H + mu S + P (F_net - H - mu S) P, with H = H_SAP for delta targets
+// (0 for full ones), P the projector on the overlap eigenvectors with s >= overlap_filter and mu
+// the shift of the dropped directions (overlap_filter_shift), linear in F_net - H:
+// mu = <F_net - H, P> / sum s_kept. With the canonical orthogonaliser V = U s^{-1/2} (all overlap
+// eigenvectors, the kept ones first) the orbital energies are the eigenvalues of
+//   V^T F V = V^T H V + [G^T (F_net - H) G, 0; 0, mu 1],   G = U_kept s_kept^{-1/2},
 // where only the network's part changes during training: the rest is fixed per molecule.
 // Eigenvalues alone have a well-conditioned derivative (c_i c_i^T), also for degenerate ones.
 #include <ATen/core/Tensor.h>
@@ -23,7 +24,10 @@ namespace hamlet::model {
 // overlap_filter (delta targets; all for full ones) first; baseline = V^T H V.
 struct FilteredOrthonormalBasis {
   Eigen::MatrixXd V, baseline;
+  Eigen::VectorXd kept_overlap;  // overlap eigenvalues of the kept directions
   int kept = 0;
+  // [nbf, nbf] P / sum s_kept: mu = sum of (F_net - H) * shift_weights (elementwise).
+  Eigen::MatrixXd shift_weights() const;
 };
 FilteredOrthonormalBasis filtered_orthonormal_basis(const data::Entry& entry, const ModelConfig& config);
 at::Tensor to_double_tensor(const Eigen::MatrixXd& M);
@@ -34,6 +38,8 @@ struct OrbitalEnergyTarget {
   at::Tensor projection;         // [nbf, m] G
   at::Tensor reference;          // [k] reference orbital energies: the occupied and `virtuals` more
   at::Tensor baseline_energies;  // [k] the same orbitals of H alone (H_SAP's, or 0 for full targets)
+  at::Tensor shift_weights;      // [nbf, nbf] FilteredOrthonormalBasis::shift_weights; undefined if none dropped
+  at::Tensor dropped;            // [nbf] 1 on the dropped directions of V, else 0
   int occupied = 0;
 };
 

@@ -35,6 +35,12 @@ OrbitalRotationTarget make_orbital_rotation_target(const data::Entry& e, const M
   t.occupied = to_double_tensor(Eigen::MatrixXd(G * c_o.topRows(ob.kept)));
   t.virtuals = to_double_tensor(Eigen::MatrixXd(G * c_v.topRows(ob.kept)));
   t.weight = to_double_tensor(W);
+  if (ob.kept > 0 && ob.kept < e.nbf) {
+    const int dropped = e.nbf - ob.kept;
+    t.shift_weights = to_double_tensor(ob.shift_weights());
+    t.shift_rotation = to_double_tensor(
+        Eigen::MatrixXd((c_o.bottomRows(dropped).transpose() * c_v.bottomRows(dropped)).cwiseProduct(W)));
+  }
   if (e.H_sap.rows() == e.nbf) {
     const Eigen::MatrixXd H = 0.5 * (e.H_sap + e.H_sap.transpose());
     t.sap_squares = (c_o.transpose() * V.transpose() * H * V * c_v).cwiseProduct(W).squaredNorm();
@@ -47,7 +53,9 @@ OrbitalRotationTarget make_orbital_rotation_target(const data::Entry& e, const M
 at::Tensor predicted_rotations(const OrbitalRotationTarget& t, const at::Tensor& network_matrix) {
   at::Tensor D = network_matrix.to(at::kDouble);
   D = 0.5 * (D + D.transpose(0, 1));
-  return t.constant + at::matmul(t.occupied.t(), at::matmul(D, t.virtuals)) * t.weight;
+  at::Tensor kappa = t.constant + at::matmul(t.occupied.t(), at::matmul(D, t.virtuals)) * t.weight;
+  if (t.shift_weights.defined()) kappa = kappa + (D * t.shift_weights).sum() * t.shift_rotation;
+  return kappa;
 }
 
 double sap_mean_squared_rotation(const std::vector<const OrbitalRotationTarget*>& targets) {

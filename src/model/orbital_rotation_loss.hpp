@@ -9,10 +9,11 @@
 // alike; most of them (occupied-occupied, virtual-virtual, high virtuals) do not move the
 // density, and the SCF's iterations from a guess follow its density error.
 //
-// With F = H + P (F_net - H) P as in orbital_energy_loss.hpp and c the reference orbitals in the
-// orthonormal basis V (eigenvectors of V^T F_ref V):
-//   kappa = (c_o^T V^T H V c_v + A_o^T (F_net - H) A_v) o W,  A = G c_kept,  W_ia = 1/(e_a - e_i),
-// linear in the network's matrix.
+// With F = H + mu S + P (F_net - H - mu S) P as in orbital_energy_loss.hpp and c the reference
+// orbitals in the orthonormal basis V (eigenvectors of V^T F_ref V):
+//   kappa = (c_o^T V^T H V c_v + A_o^T (F_net - H) A_v + mu c_o,dropped^T c_v,dropped) o W,
+//   A = G c_kept,  W_ia = 1/(e_a - e_i),
+// linear in the network's matrix (mu is).
 #include <ATen/core/Tensor.h>
 
 #include <vector>
@@ -27,6 +28,10 @@ struct OrbitalRotationTarget {
   at::Tensor occupied;  // [nbf, nocc] A_o
   at::Tensor virtuals;  // [nbf, nvirt] A_v
   at::Tensor weight;    // [nocc, nvirt] W
+  // The overlap filter's shift mu (orbital_energy_loss.hpp) adds mu * shift_rotation, with mu =
+  // sum of (F_net - H) * shift_weights; both undefined when no direction is dropped.
+  at::Tensor shift_weights;   // [nbf, nbf]
+  at::Tensor shift_rotation;  // [nocc, nvirt]
   double sap_squares = 0;  // sum of H_SAP's squared rotations (the loss's unit), when the entry has H_SAP
 };
 

@@ -81,7 +81,7 @@ ConfigSchema make_training_schema() {
   s.add_int("model.layers", 3, "number of message-passing layers").at_least(0);
   s.add_int("model.radial_basis", 8, "number of radial basis functions").at_least(1);
   s.add_int("model.radial_hidden", 32, "hidden width of the radial MLP").at_least(1);
-  s.add_double("model.overlap_filter", 0.06,
+  s.add_double("model.overlap_filter", 0.1,
                "apply the predicted F - H_SAP only on overlap eigenvectors with eigenvalue >= this "
                "(near-linear dependencies amplify errors into orbital energies; delta targets); 0 disables")
       .at_least(0.0);
