@@ -23,6 +23,7 @@
 
 #include "core/error.hpp"
 #include "integrals/libint_bridge.hpp"
+#include "integrals/one_body.hpp"
 
 namespace hamlet::integrals {
 namespace {
@@ -124,14 +125,17 @@ class PairCharges {
     ready_ = 0;
   }
 
-  // S[0..L] for charges q (tail[k] = sum of q[k..]) at squared distance R2 from the pair centre.
-  void sources(const std::vector<double>& q, const std::vector<double>& tail, double R2,
+  // S[0..L] for charges q (tail[k] = sum of q[k..]) and a point charge at squared distance R2
+  // from the pair centre.
+  void sources(const std::vector<double>& q, const std::vector<double>& tail, double point_charge, double R2,
                const libint2::FmEval_Chebyshev7<double>& boys, double* S) {
     const int D = L_ + 1;
-    // Charges k >= first_far have rho_k R2 >= far_threshold (rho_k grows with alpha_k).
+    // Charges k >= first_far have rho_k R2 >= far_threshold (rho_k grows with alpha_k); the
+    // point charge (rho = p) is far when any charge is.
     size_t first_far = q.size();
     const double far_T = far_threshold(L_);
-    if (R2 > 0.0 && p_ * R2 > far_T) {
+    const bool point_far = R2 > 0.0 && p_ * R2 > far_T;
+    if (point_far) {
       const double tau = far_T / R2;
       const double alpha_far = p_ * tau / (p_ - tau);
       first_far = std::min<size_t>(
@@ -152,7 +156,13 @@ class PairCharges {
       const double* wp = &weight_power_[k * D];
       for (int n = 0; n <= L_; ++n) S[n] += q[k] * wp[n] * F[n];
     }
-    if (const double q_far = tail[first_far]; q_far != 0.0) {
+    if (point_charge != 0.0 && !point_far) {
+      // sqrt(alpha/(alpha+p)) -> 1 and rho -> p for alpha -> infinity.
+      boys.eval(F.data(), p_ * R2, L_);
+      double power = point_charge;
+      for (int n = 0; n <= L_; ++n, power *= -2.0 * p_) S[n] += power * F[n];
+    }
+    if (const double q_far = tail[first_far] + (point_far ? point_charge : 0.0); q_far != 0.0) {
       // sqrt(alpha/(alpha+p)) (-2 rho)^n F_n(rho R2) -> (-1)^n (2n-1)!! sqrt(pi) / 2
       // / (sqrt(p) R^(2n+1)) for every far charge: only their sum matters.
       double term = q_far * 0.5 * std::sqrt(std::numbers::pi / (p_ * R2));
@@ -190,9 +200,10 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
   Eigen::MatrixXd result = Eigen::MatrixXd::Zero(nbf, nbf);
   if (sites.empty()) return result;
 
-  // Per site: charges beyond index k summed (the point-charge tail), and a bound on |potential|.
+  // Per site: charges beyond index k summed (the point-charge tail), and a bound on |potential|
+  // (the point charges' grows with the pair exponent p: 2 sqrt(p / pi) per unit charge).
   std::vector<std::vector<double>> tail_charge(sites.size());
-  double max_potential = 0.0;
+  double max_potential = 0.0, point_charges = 0.0;
   size_t max_charges = 0;
   for (size_t s = 0; s < sites.size(); ++s) {
     const auto& q = sites[s].charges;
@@ -201,6 +212,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
     for (size_t k = 0; k < q.size(); ++k)
       max_potential += std::abs(q[k]) * 2.0 * std::sqrt(exponents[k] / std::numbers::pi);
     max_charges = std::max(max_charges, q.size());
+    point_charges += std::abs(sites[s].point_charge);
   }
   const int max_L = 2 * basis.max_l;
   const auto boys = libint2::FmEval_Chebyshev7<double>::instance(max_L);
@@ -229,8 +241,8 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
             const double a = sa.exponents[pa], b = sb.exponents[pb], p = a + b;
             const double coef = sa.coefficients[pa] * sb.coefficients[pb];
             const double K_AB = std::exp(-a * b / p * AB.squaredNorm());
-            if (std::abs(coef) * K_AB * std::pow(std::numbers::pi / p, 1.5) * max_potential <
-                kPrimitiveScreen)
+            const double potential = max_potential + point_charges * 2.0 * std::sqrt(p / std::numbers::pi);
+            if (std::abs(coef) * K_AB * std::pow(std::numbers::pi / p, 1.5) * potential < kPrimitiveScreen)
               continue;
             const Eigen::Vector3d P = (a * sa.center + b * sb.center) / p;
             const Eigen::Vector3d PA = P - sa.center, PB = P - sb.center;
@@ -241,7 +253,8 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
             R.assign(static_cast<size_t>(D) * D * D, 0.0);
             for (size_t s = 0; s < sites.size(); ++s) {
               const Eigen::Vector3d PC = P - sites[s].position;
-              charges.sources(sites[s].charges, tail_charge[s], PC.squaredNorm(), *boys, S.data());
+              charges.sources(sites[s].charges, tail_charge[s], sites[s].point_charge, PC.squaredNorm(), *boys,
+                              S.data());
               add_hermite_integrals(L, S.data(), PC.x(), PC.y(), PC.z(), work, R.data());
             }
             const double prefactor = -2.0 * std::numbers::pi / p * K_AB * coef;  // -q: attraction
@@ -295,8 +308,11 @@ Eigen::MatrixXd gaussian_charge_attraction_libint(const BasisSet& basis,
                          std::array<double, 3>{site.position.x(), site.position.y(), site.position.z()},
                          /*embed_normalization_into_coefficients=*/false);
   }
-  const int nbf = basis.nbf;
-  Eigen::MatrixXd result = Eigen::MatrixXd::Zero(nbf, nbf);
+  std::vector<PointCharge> points;
+  for (const auto& site : sites)
+    if (site.point_charge != 0.0) points.push_back({site.point_charge, site.position});
+  Eigen::MatrixXd result = points.empty() ? Eigen::MatrixXd::Zero(basis.nbf, basis.nbf)
+                                          : nuclear_attraction(basis, points);
   if (charges.empty()) return result;
   libint2::Engine prototype(libint2::Operator::coulomb, static_cast<int>(max_nprim), basis.max_l, 0);
   prototype.set(libint2::BraKet::xs_xx);
@@ -317,8 +333,8 @@ Eigen::MatrixXd gaussian_charge_attraction_libint(const BasisSet& basis,
           if (const double* buf = engine.results()[0]) sum -= Eigen::Map<const RowMajor>(buf, n1, n2);
         }
         const int o1 = basis.shell_offset[s1], o2 = basis.shell_offset[s2];
-        result.block(o1, o2, n1, n2) = sum;
-        if (s1 != s2) result.block(o2, o1, n2, n1) = sum.transpose();
+        result.block(o1, o2, n1, n2) += sum;
+        if (s1 != s2) result.block(o2, o1, n2, n1) += sum.transpose();
       }
   }
   return result;

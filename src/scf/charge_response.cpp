@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "scf/scf.hpp"
+
 namespace hamlet::scf {
 namespace {
 
@@ -58,10 +60,9 @@ Eigen::VectorXd ChargeResponseCorrection::apply(std::vector<Eigen::MatrixXd>& Fx
   Eigen::VectorXd dn0 = Eigen::VectorXd::Zero(natoms);
   Eigen::MatrixXd chi0 = Eigen::MatrixXd::Zero(natoms, natoms);
   for (size_t s = 0; s < Fx.size(); ++s) {
-    const Eigen::MatrixXd Fo = X.transpose() * Fx[s] * X;
-    Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (Fo + Fo.transpose()));
-    const Eigen::VectorXd& e = es.eigenvalues();
-    const Eigen::MatrixXd C = X * es.eigenvectors();
+    const Orbitals o = diagonalize(Fx[s], X);
+    const Eigen::VectorXd& e = o.energies;
+    const Eigen::MatrixXd& C = o.coefficients;
     const int nocc_s = nocc[s], nvirt = static_cast<int>(C.cols()) - nocc_s;
     const Eigen::MatrixXd L = sqrt_S_ * C;  // orbitals in the Löwdin basis
     // The step's new populations are the row sums of the squared occupied Löwdin orbitals.

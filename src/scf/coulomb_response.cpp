@@ -1,11 +1,11 @@
 #include "scf/coulomb_response.hpp"
 
-#include <Eigen/Eigenvalues>
 #include <algorithm>
 #include <cmath>
 
 #include "core/blas.hpp"
 #include "core/error.hpp"
+#include "scf/scf.hpp"
 
 namespace hamlet::scf {
 namespace {
@@ -13,17 +13,6 @@ namespace {
 // Excitation energies below this (Eh) count as this (as in the charge response): a degenerate
 // HOMO/LUMO pair would otherwise divide by zero.
 constexpr double kSmallestExcitation = 1e-3;
-
-struct Orbitals {
-  Eigen::VectorXd energies;
-  Eigen::MatrixXd coefficients;
-};
-
-Orbitals diagonalize(const Eigen::MatrixXd& F, const Eigen::MatrixXd& X) {
-  const Eigen::MatrixXd Fo = X.transpose() * F * X;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (Fo + Fo.transpose()));
-  return {es.eigenvalues(), X * es.eigenvectors()};
-}
 
 }  // namespace
 

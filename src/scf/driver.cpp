@@ -140,9 +140,12 @@ SapInputs sap_inputs(const Molecule& molecule, const BasisLibrary& library, cons
   SapInputs in;
   in.basis = make_basis(molecule, library);
   in.S = integrals::overlap(in.basis);
-  const Eigen::MatrixXd V = integrals::nuclear_attraction(in.basis, integrals::nuclei(molecule));
-  in.H_sap = integrals::kinetic(in.basis) +
-             sap_potential_matrix(lower(sap_method), molecule, in.basis, V, grid_level);
+  // The erf method integrates the nuclei itself.
+  const std::string method = lower(sap_method);
+  check_sap_method(method);
+  const Eigen::MatrixXd V = method == "grid" ? integrals::nuclear_attraction(in.basis, integrals::nuclei(molecule))
+                                             : Eigen::MatrixXd();
+  in.H_sap = integrals::kinetic(in.basis) + sap_potential_matrix(method, molecule, in.basis, V, grid_level);
   return in;
 }
 

@@ -23,12 +23,13 @@ Eigen::MatrixXd sap_potential_matrix(const Molecule& mol, const BasisSet& basis,
                                      const grid::MolecularGrid& grid);
 
 // The same matrix without a grid: each atom's screening charge Z_A - Z_eff,A(r) is fitted by
-// error functions (atom/sap_fit.hpp), whose potentials are analytic attenuated-Coulomb integrals.
-Eigen::MatrixXd sap_potential_matrix_erf(const Molecule& mol, const BasisSet& basis,
-                                         const Eigen::MatrixXd& nuclear_attraction);
+// error functions (atom/sap_fit.hpp), whose potentials are analytic attenuated-Coulomb integrals,
+// computed together with the nuclei's -Z_A/r (no nuclear-attraction matrix needed).
+Eigen::MatrixXd sap_potential_matrix_erf(const Molecule& mol, const BasisSet& basis);
 
 // V_SAP by `sap_method` (ScfSettings::sap_method): "erf", or "grid" on `grid` (built at
-// `grid_level` when null). Throws hamlet::Error for other names.
+// `grid_level` when null; only "grid" reads nuclear_attraction). Throws hamlet::Error for
+// other names.
 Eigen::MatrixXd sap_potential_matrix(const std::string& sap_method, const Molecule& mol, const BasisSet& basis,
                                      const Eigen::MatrixXd& nuclear_attraction, int grid_level,
                                      const grid::MolecularGrid* grid = nullptr);

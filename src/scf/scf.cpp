@@ -20,18 +20,6 @@ double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
 }
 
-struct Orbitals {
-  Eigen::VectorXd energies;
-  Eigen::MatrixXd coefficients;
-};
-
-Orbitals diagonalize(const Eigen::MatrixXd& F, const Eigen::MatrixXd& X) {
-  Eigen::MatrixXd Fo = X.transpose() * F * X;
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (Fo + Fo.transpose()));
-  if (es.info() != Eigen::Success) throw Error("SCF: Fock matrix diagonalisation failed (NaN in F?)");
-  return {es.eigenvalues(), X * es.eigenvectors()};
-}
-
 // A per-spin density with its factor (the occupied coefficients), as the JK builders take it.
 integrals::FactoredDensity occupied_density(const Eigen::MatrixXd& C, int nocc) {
   integrals::FactoredDensity d;
@@ -175,6 +163,13 @@ class XcSchedule {
 };
 
 }  // namespace
+
+Orbitals diagonalize(const Eigen::MatrixXd& F, const Eigen::MatrixXd& X) {
+  Eigen::MatrixXd Fo = X.transpose() * F * X;
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(0.5 * (Fo + Fo.transpose()));
+  if (es.info() != Eigen::Success) throw Error("SCF: Fock matrix diagonalisation failed (NaN in F?)");
+  return {es.eigenvalues(), X * es.eigenvectors()};
+}
 
 Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance) {
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);

@@ -125,4 +125,12 @@ ScfResult run_scf_loop(const ScfProblem& problem, const Guess& guess,
 // Symmetric (Löwdin) or, for near-singular S, canonical orthogonaliser X with X^T S X = 1.
 Eigen::MatrixXd orthogonalizer(const Eigen::MatrixXd& S, double tolerance = 1e-7);
 
+// Orbital energies (ascending) and AO coefficients of F in the orthonormal basis X (the loop's
+// and the step corrections' diagonalisation). Throws hamlet::Error when it fails (NaN in F).
+struct Orbitals {
+  Eigen::VectorXd energies;
+  Eigen::MatrixXd coefficients;  // X times the eigenvectors
+};
+Orbitals diagonalize(const Eigen::MatrixXd& F, const Eigen::MatrixXd& X);
+
 }  // namespace hamlet::scf

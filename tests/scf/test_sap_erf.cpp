@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <ostream>
 
+#include "atom/sap_fit.hpp"
 #include "basis/basis_library.hpp"
 #include "core/error.hpp"
 #include "grid/molecular_grid.hpp"
@@ -44,14 +45,15 @@ double max_abs_diff(const Eigen::MatrixXd& a, const Eigen::MatrixXd& b) {
 }
 
 // Sites with a few charges each on an even-tempered list from tight to diffuse, signs mixed.
-std::vector<integrals::GaussianChargeSite> test_sites(const Molecule& mol, int nexp) {
+std::vector<integrals::GaussianChargeSite> test_sites(const Molecule& mol, int nexp, bool with_point_charges) {
   std::vector<integrals::GaussianChargeSite> sites;
   for (const auto& a : mol.atoms) {
-    integrals::GaussianChargeSite s{a.position, {}};
+    integrals::GaussianChargeSite s{a.position, {}, with_point_charges ? 0.5 * a.Z : 0.0};
     for (int k = 0; k < nexp; ++k) s.charges.push_back(std::sin(1.0 + k * a.Z) * a.Z / nexp);
     sites.push_back(s);
   }
   sites.push_back({Eigen::Vector3d(0.3, -1.1, 2.0), {0.0, 0.7, -0.2}});  // off-atom, fewer charges
+  if (with_point_charges) sites.push_back({Eigen::Vector3d(-0.4, 0.9, -1.7), {}, -0.8});  // a point charge alone
   return sites;
 }
 std::vector<double> test_exponents(int nexp) {
@@ -61,17 +63,21 @@ std::vector<double> test_exponents(int nexp) {
 }
 
 // Our McMurchie–Davidson integrals against libint2's three-centre Coulomb integrals, which
-// compute the same sum independently. Water in def2-TZVP has f functions (L = la + lb up to 6).
-// Measured max difference: 2.7e-15 (water TZVP) and 5.3e-15 (ethanol SVP), entries up to ~1 Eh.
+// compute the same sum independently (and libint2's nuclear attraction for the point charges).
+// Water in def2-TZVP has f functions (L = la + lb up to 6). Measured max difference without point
+// charges: 2.7e-15 (water TZVP) and 5.3e-15 (ethanol SVP), entries up to ~1 Eh; with them 2.1e-14 and
+// 1.4e-14.
 TEST(GaussianCharges, MatchLibintThreeCentreIntegrals) {
   const int nexp = 12;
+  for (const bool points : {false, true})
   for (const auto& [name, basis_name] : {std::pair{"water", "def2-tzvp"}, std::pair{"ethanol", "def2-svp"}}) {
     const Molecule mol = named_molecule(name);
     const BasisSet basis = load_basis(mol, basis_name);
-    const auto sites = test_sites(mol, nexp);
+    const auto sites = test_sites(mol, nexp, points);
     const Eigen::MatrixXd ours = integrals::gaussian_charge_attraction(basis, test_exponents(nexp), sites);
     const Eigen::MatrixXd ref = integrals::gaussian_charge_attraction_libint(basis, test_exponents(nexp), sites);
-    std::printf("%s %s: max |ours - libint2| %.1e\n", name, basis_name, max_abs_diff(ours, ref));
+    std::printf("%s %s%s: max |ours - libint2| %.1e\n", name, basis_name, points ? " with point charges" : "",
+                max_abs_diff(ours, ref));
     EXPECT_LT(max_abs_diff(ours, ref), 1e-12) << name << " " << basis_name;
     EXPECT_GT(ref.cwiseAbs().maxCoeff(), 0.1);  // not trivially zero
   }
@@ -87,6 +93,26 @@ TEST(GaussianCharges, PointChargeLimitIsNuclearAttraction) {
   const Eigen::MatrixXd V = integrals::gaussian_charge_attraction(basis, {1e24}, sites);
   const double diff = max_abs_diff(V, integrals::nuclear_attraction(basis, integrals::nuclei(mol)));
   std::printf("max |point-like Gaussians - nuclear attraction| %.1e\n", diff);
+  EXPECT_LT(diff, 1e-11);
+}
+
+// The SAP matrix integrates the nuclei with its screening charges (one neutral site per atom);
+// until 2026-12-07 it added libint2's nuclear attraction to the screening charges alone. Both
+// give the same matrix (measured 9.2e-14, entries up to ~30 Eh).
+TEST(SapErf, NucleiInsideTheSitesEqualLibintNuclearAttraction) {
+  const Molecule mol = named_molecule("qm9_19");
+  const BasisSet basis = load_basis(mol, "def2-svp");
+  std::vector<integrals::GaussianChargeSite> screening;
+  for (const auto& a : mol.atoms) {
+    integrals::GaussianChargeSite site{a.position, {}};
+    for (const double c : atom::sap_erf_fit(a.Z).coefficients()) site.charges.push_back(-c);
+    screening.push_back(std::move(site));
+  }
+  Eigen::MatrixXd separate = integrals::nuclear_attraction(basis, integrals::nuclei(mol)) +
+                             integrals::gaussian_charge_attraction(basis, atom::sap_erf_exponents(), screening);
+  separate = (0.5 * (separate + separate.transpose())).eval();
+  const double diff = max_abs_diff(scf::sap_potential_matrix_erf(mol, basis), separate);
+  std::printf("max |nuclei inside - separate| %.1e\n", diff);
   EXPECT_LT(diff, 1e-11);
 }
 
@@ -111,7 +137,7 @@ TEST_P(SapErfVsGrid, WithinGridQuadratureError) {
   const Molecule mol = named_molecule(b.molecule);
   const BasisSet basis = load_basis(mol, "def2-svp");
   const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
-  const Eigen::MatrixXd H_erf = scf::sap_potential_matrix_erf(mol, basis, V);
+  const Eigen::MatrixXd H_erf = scf::sap_potential_matrix_erf(mol, basis);
   const double d1 = max_abs_diff(H_erf, grid_sap(mol, basis, V, 1));
   const double d3 = max_abs_diff(H_erf, grid_sap(mol, basis, V, 3));
   std::printf("%s: max |H_erf - H_grid|: level 1 %.2e, level 3 %.2e Eh\n", b.molecule.c_str(), d1, d3);
@@ -136,7 +162,7 @@ TEST_P(SapErfFinestGrid, FitBelowLevel3QuadratureError) {
   const Molecule mol = named_molecule(GetParam());
   const BasisSet basis = load_basis(mol, "def2-svp");
   const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
-  const Eigen::MatrixXd H_erf = scf::sap_potential_matrix_erf(mol, basis, V);
+  const Eigen::MatrixXd H_erf = scf::sap_potential_matrix_erf(mol, basis);
   const Eigen::MatrixXd H_4 = grid_sap(mol, basis, V, 4);
   const double erf_error = max_abs_diff(H_erf, H_4), level3_error = max_abs_diff(grid_sap(mol, basis, V, 3), H_4);
   std::printf("%s: |H_erf - H_4| %.2e, |H_3 - H_4| %.2e Eh\n", GetParam().c_str(), erf_error, level3_error);
@@ -175,7 +201,7 @@ TEST(SapMethod, RunScfAndSapInputsFollowTheSetting) {
   const BasisSet basis = load_basis(mol, "def2-svp");
   const Eigen::MatrixXd T = integrals::kinetic(basis);
   const Eigen::MatrixXd V = integrals::nuclear_attraction(basis, integrals::nuclei(mol));
-  const Eigen::MatrixXd H_erf = T + scf::sap_potential_matrix_erf(mol, basis, V);
+  const Eigen::MatrixXd H_erf = T + scf::sap_potential_matrix_erf(mol, basis);
   const Eigen::MatrixXd H_grid1 = T + grid_sap(mol, basis, V, 1);
 
   scf::ScfSettings s;  // HF: with the erf SAP guess no grid is built at all
