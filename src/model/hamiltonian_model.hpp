@@ -89,17 +89,17 @@ class HamiltonianModelImpl : public torch::nn::Module {
 };
 TORCH_MODULE(HamiltonianModel);
 
-// The predicted F of one molecule from its rows of a model output (on-site [n, U_on], off-site
-// [E, U_off]): H_SAP plus the predicted difference for "delta" models (H_SAP alone for pairs
-// beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models; then
-// the overlap filter (ModelConfig::overlap_filter) with the molecule's overlap matrix S.
-// The overlap filter's shift mu of the dropped directions: the network's correction's mean
-// Rayleigh quotient on the kept overlap eigenvectors, sum_i C_ii / sum_i s_i with C = U^T (F_net -
-// H_SAP) U over the kept eigenvectors U (eigenvalues s). Rotation- and permutation-invariant.
+// The overlap filter's shift mu of the dropped directions: the s-weighted mean Rayleigh quotient
+// of the network's correction on the kept overlap eigenvectors U (eigenvalues s), sum_i C_ii /
+// sum_i s_i with C = U^T (F_net - H_SAP) U. Rotation- and permutation-invariant.
 inline double overlap_filter_shift(const Eigen::MatrixXd& kept_correction, const Eigen::VectorXd& kept_overlap) {
   return kept_overlap.size() > 0 ? kept_correction.trace() / kept_overlap.sum() : 0.0;
 }
 
+// The predicted F of one molecule from its rows of a model output (on-site [n, U_on], off-site
+// [E, U_off]): H_SAP plus the predicted difference for "delta" models (H_SAP alone for pairs
+// beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models; then
+// the overlap filter (ModelConfig::overlap_filter) with the molecule's overlap matrix S.
 Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const MoleculeGraph& graph,
                                const at::Tensor& onsite, const at::Tensor& offsite, const Eigen::MatrixXd& H_sap,
                                const Eigen::MatrixXd& S);
