@@ -60,6 +60,9 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   // Atom pairs beyond the model's cutoff: their blocks are not predicted (delta models keep H_SAP
   // there, full models zero); how large the reference F is there, and the error it leaves.
   Mean beyond_error;
+  // The reference F put through the model's output form (H_SAP, or zero for full models, beyond
+  // the cutoff; then the overlap filter): how much of the errors the form alone makes.
+  Mean form_h, form_eps_occ, form_homo, form_lumo, form_gap;
   double beyond_max_ref = 0.0, beyond_pairs = 0.0, all_pairs = 0.0;
   const double cutoff = m.model->config().cutoff;
   std::map<std::string, Mean> by_pair;
@@ -85,8 +88,17 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     const Extrapolation ex = extrapolation(m.provenance.domain, mol, ao, F, e.H_sap);
     largest_extrapolation = std::max(largest_extrapolation, ex.ratio);
     if (ex.flagged()) outside.push_back({{"source", e.source}, {"ratio", ex.ratio}, {"block", ex.block}});
+    const bool delta = m.model->config().delta();
+    Eigen::MatrixXd F_form = F_ref;
     for (int a = 0; a < e.natoms(); ++a)
       for (int b = 0; b < e.natoms(); ++b) {
+        if (a != b && (mol.atoms[a].position - mol.atoms[b].position).norm() > cutoff) {
+          auto form_block = F_form.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]);
+          if (delta && e.H_sap.size())
+            form_block = e.H_sap.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]);
+          else
+            form_block.setZero();
+        }
         const auto blk = (F - F_ref).block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs();
         (a == b ? h_on : h_off).add(blk.sum(), blk.size());
         if (a != b) {
@@ -113,6 +125,17 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     const FockSolution pred = solve_fock(mol, basis, F, e.S);
     const FockSolution ref = solve_fock(mol, basis, F_ref, e.S);
     const int nocc = ref.n_occupied;
+    if (delta && e.H_sap.size()) F_form = overlap_filtered(F_form, e.H_sap, e.S, m.model->config().overlap_filter);
+    {
+      const FockSolution form = solve_fock(mol, basis, F_form, e.S);
+      form_h.add((F_form - F_ref).cwiseAbs().sum(), F_form.size());
+      for (int i = 0; i < nocc; ++i) form_eps_occ.add(std::abs(form.orbital_energies(i) - ref.orbital_energies(i)));
+      form_homo.add(std::abs(form.homo - ref.homo) * units::kHartreeInEv * 1e3);
+      if (std::isfinite(ref.lumo)) {
+        form_lumo.add(std::abs(form.lumo - ref.lumo) * units::kHartreeInEv * 1e3);
+        form_gap.add(std::abs(form.gap - ref.gap) * units::kHartreeInEv * 1e3);
+      }
+    }
     for (int i = 0; i < nocc; ++i) {
       eps_occ.add(std::abs(pred.orbital_energies(i) - ref.orbital_energies(i)));
       ref_eps.push_back(ref.orbital_energies(i) * units::kHartreeInEv);
@@ -196,6 +219,11 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   nlohmann::json pairs = nlohmann::json::object();
   for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
   r["by_element_pair"] = pairs;
+  r["reference_in_model_form"] = {{"h_mae_ueh", 1e6 * form_h.value()},
+                                   {"eps_occ_mae_ueh", 1e6 * form_eps_occ.value()},
+                                   {"homo_mae_mev", form_homo.value()},
+                                   {"lumo_mae_mev", form_lumo.value()},
+                                   {"gap_mae_mev", form_gap.value()}};
   r["beyond_cutoff"] = {{"cutoff_bohr", cutoff},
                         {"pair_fraction", all_pairs > 0 ? beyond_pairs / all_pairs : 0.0},
                         {"max_abs_reference_ueh", 1e6 * beyond_max_ref},

@@ -30,6 +30,11 @@
 //   beyond_cutoff        atom pairs farther apart than the model's cutoff (not predicted):
 //                        pair_fraction, max_abs_reference_ueh (largest |F_ref| element there),
 //                        h_mae_ueh (the error left there).
+//   reference_in_model_form  the reference F put through the model's output form (H_SAP beyond
+//                        the cutoff, or zero for full models; then the overlap filter): h_mae_ueh,
+//                        eps_occ_mae_ueh, homo_mae_mev, lumo_mae_mev, gap_mae_mev against the
+//                        reference. What the form alone costs; not a strict bound, since the
+//                        network may compensate inside the cutoff.
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <vector>

@@ -329,10 +329,16 @@ Eigen::MatrixXd predicted_fock(const HamiltonianModelImpl& model, const Molecule
   // products may round differently (optimised BLAS kernels order sums by position): average
   // to make F exactly symmetric (fl(a + b) = fl(b + a)); the change is at the rounding level.
   F = (0.5 * (F + F.transpose())).eval();  // eval: no aliasing with the transpose
-  const double tau = model.config().overlap_filter;
-  if (tau <= 0.0 || !model.config().delta()) return F;  // full targets have no baseline to keep
-  if (S.rows() != F.rows() || S.cols() != F.cols() || H_sap.rows() != F.rows())
+  if (!model.config().delta()) return F;  // full targets have no baseline to keep
+  if (model.config().overlap_filter > 0.0 &&
+      (S.rows() != F.rows() || S.cols() != F.cols() || H_sap.rows() != F.rows()))
     throw Error("predicted_fock: the overlap filter needs S and H_SAP of the molecule");
+  return overlap_filtered(F, H_sap, S, model.config().overlap_filter);
+}
+
+Eigen::MatrixXd overlap_filtered(const Eigen::MatrixXd& F, const Eigen::MatrixXd& H_sap, const Eigen::MatrixXd& S,
+                                 double tau) {
+  if (tau <= 0.0) return F;
   // Keep the network's correction only where the basis is well conditioned: along overlap
   // eigenvectors with s < tau an error e in F moves orbital energies by ~e / s.
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> es(S);

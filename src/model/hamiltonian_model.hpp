@@ -96,6 +96,12 @@ inline double overlap_filter_shift(const Eigen::MatrixXd& kept_correction, const
   return kept_overlap.size() > 0 ? kept_correction.trace() / kept_overlap.sum() : 0.0;
 }
 
+// The overlap filter (ModelConfig::overlap_filter = tau > 0) applied to a Fock matrix F of a
+// delta model's molecule: H_SAP + mu S + P (F - H_SAP - mu S) P (model/README.md). F itself when
+// tau <= 0 or no overlap eigenvalue is below tau.
+Eigen::MatrixXd overlap_filtered(const Eigen::MatrixXd& F, const Eigen::MatrixXd& H_sap, const Eigen::MatrixXd& S,
+                                 double tau);
+
 // The predicted F of one molecule from its rows of a model output (on-site [n, U_on], off-site
 // [E, U_off]): H_SAP plus the predicted difference for "delta" models (H_SAP alone for pairs
 // beyond the cutoff), the prediction itself (zero beyond the cutoff) for "full" models; then

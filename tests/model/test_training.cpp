@@ -308,4 +308,22 @@ TEST_F(Training, PredictAndEvaluate) {
   EXPECT_GT(report["density_error"].get<double>(), 0.0);
   EXPECT_GT(report["density_error_sap"].get<double>(), 0.0);
   EXPECT_TRUE(fs::exists(dir_ / "plots" / "parity_fock.png"));
+  for (const char* key : {"h_mae_ueh", "eps_occ_mae_ueh", "homo_mae_mev", "lumo_mae_mev", "gap_mae_mev"})
+    EXPECT_TRUE(report["reference_in_model_form"].contains(key)) << key;
+
+  // The reference F in the model's form: every pair of these molecules is inside the cutoff, so
+  // without the overlap filter the form keeps it exactly; a threshold above every overlap
+  // eigenvalue leaves H_SAP alone, far from it.
+  ASSERT_EQ(report["beyond_cutoff"]["pair_fraction"].get<double>(), 0.0);
+  e.scf_structures = 0;
+  e.plots_dir.clear();
+  e.overlap_filter = 0.0;
+  const auto exact = model::evaluate_model(e)["reference_in_model_form"];
+  for (const char* key : {"h_mae_ueh", "eps_occ_mae_ueh", "homo_mae_mev", "lumo_mae_mev", "gap_mae_mev"})
+    EXPECT_EQ(exact[key].get<double>(), 0.0) << key;
+  e.overlap_filter = 100.0;
+  const auto sap_only = model::evaluate_model(e);
+  EXPECT_NEAR(sap_only["reference_in_model_form"]["h_mae_ueh"].get<double>(), sap_only["h_mae_sap_ueh"].get<double>(),
+              1e-9 * sap_only["h_mae_sap_ueh"].get<double>());
+  EXPECT_GT(sap_only["reference_in_model_form"]["homo_mae_mev"].get<double>(), 100.0);
 }
