@@ -92,24 +92,19 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     Eigen::MatrixXd F_form = F_ref;
     for (int a = 0; a < e.natoms(); ++a)
       for (int b = 0; b < e.natoms(); ++b) {
-        if (a != b && (mol.atoms[a].position - mol.atoms[b].position).norm() > cutoff) {
-          auto form_block = F_form.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]);
-          if (delta && e.H_sap.size())
-            form_block = e.H_sap.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]);
-          else
-            form_block.setZero();
-        }
-        const auto blk = (F - F_ref).block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs();
+        const Eigen::Index r0 = ao[a], c0 = ao[b], nr = ao[a + 1] - ao[a], nc = ao[b + 1] - ao[b];
+        const bool beyond = a != b && (mol.atoms[a].position - mol.atoms[b].position).norm() > cutoff;
+        const auto blk = (F - F_ref).block(r0, c0, nr, nc).cwiseAbs();
         (a == b ? h_on : h_off).add(blk.sum(), blk.size());
-        if (a != b) {
-          all_pairs += 1;
-          if ((mol.atoms[a].position - mol.atoms[b].position).norm() > cutoff) {
-            beyond_pairs += 1;
-            beyond_error.add(blk.sum(), blk.size());
-            beyond_max_ref = std::max(
-                beyond_max_ref,
-                F_ref.block(ao[a], ao[b], ao[a + 1] - ao[a], ao[b + 1] - ao[b]).cwiseAbs().maxCoeff());
-          }
+        if (a != b) all_pairs += 1;
+        if (beyond) {
+          beyond_pairs += 1;
+          beyond_error.add(blk.sum(), blk.size());
+          beyond_max_ref = std::max(beyond_max_ref, F_ref.block(r0, c0, nr, nc).cwiseAbs().maxCoeff());
+          if (delta && e.H_sap.size())
+            F_form.block(r0, c0, nr, nc) = e.H_sap.block(r0, c0, nr, nc);
+          else
+            F_form.block(r0, c0, nr, nc).setZero();
         }
         by_pair[pair_name(e.atomic_numbers[a], e.atomic_numbers[b], a == b)].add(blk.sum(), blk.size());
       }
