@@ -151,17 +151,19 @@ at::Tensor reference_forward(const TpPlan& plan, const at::Tensor& x1, const at:
 
 struct FusedTensorProduct : torch::autograd::Function<FusedTensorProduct> {
   static at::Tensor forward(AutogradContext* ctx, const at::Tensor& x1, const at::Tensor& x2,
-                            const at::Tensor& W, const c10::intrusive_ptr<TpPlan>& plan) {
+                            const at::Tensor& W, const c10::intrusive_ptr<TpPlan>& plan, bool shared) {
     ctx->save_for_backward({x1, x2, W});
     ctx->saved_data["plan"] = at::IValue::make_capsule(plan);
+    ctx->saved_data["shared"] = shared;
     at::Tensor out = at::empty({x1.size(0), plan->dim_out}, x1.options());
-    detail::tp_forward_cpu(*plan, x1, x2, W, out);
+    detail::tp_forward_cpu(*plan, x1, x2, W, shared, out);
     return out;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grad_outputs) {
     auto saved = ctx->get_saved_variables();
     auto plan = c10::static_intrusive_pointer_cast<TpPlan>(ctx->saved_data["plan"].toCapsule());
+    const bool shared = ctx->saved_data["shared"].toBool();
     at::Tensor grad = grad_outputs[0].contiguous();
     if (at::GradMode::is_enabled()) {
       // create_graph: differentiate the torch-op version so that higher orders are exact.
@@ -172,9 +174,9 @@ struct FusedTensorProduct : torch::autograd::Function<FusedTensorProduct> {
           wrt.push_back(saved[i]);
           where.push_back(i);
         }
-      variable_list result(4);
+      variable_list result(5);
       if (wrt.empty()) return result;
-      at::Tensor out = reference_forward(*plan, saved[0], saved[1], saved[2], false);
+      at::Tensor out = reference_forward(*plan, saved[0], saved[1], saved[2], shared);
       auto grads = torch::autograd::grad({out}, wrt, {grad}, true, true, true);
       for (size_t n = 0; n < where.size(); ++n) result[where[n]] = grads[n];
       return result;
@@ -183,9 +185,9 @@ struct FusedTensorProduct : torch::autograd::Function<FusedTensorProduct> {
     // The weight gradient is as large as the weights: only make it when someone needs it.
     if (ctx->needs_input_grad(2))
       gW = detail::empty_huge_pages(saved[2].sizes(), saved[2].options());
-    detail::tp_backward_cpu(*plan, saved[0], saved[1], saved[2], grad, gx1, gx2, gW);
+    detail::tp_backward_cpu(*plan, saved[0], saved[1], saved[2], shared, grad, gx1, gx2, gW);
     return {ctx->needs_input_grad(0) ? gx1 : at::Tensor(),
-            ctx->needs_input_grad(1) ? gx2 : at::Tensor(), gW, at::Tensor()};
+            ctx->needs_input_grad(1) ? gx2 : at::Tensor(), gW, at::Tensor(), at::Tensor()};
   }
 };
 
@@ -194,8 +196,10 @@ struct FusedTensorProduct : torch::autograd::Function<FusedTensorProduct> {
 at::Tensor detail::apply_plan(const c10::intrusive_ptr<TpPlan>& plan, const at::Tensor& x1,
                               const at::Tensor& x2, const at::Tensor& weights, bool shared_weights,
                               bool fused) {
-  if (fused && !shared_weights && x1.device().is_cpu() && x1.size(0) > 0)
-    return FusedTensorProduct::apply(x1.contiguous(), x2.contiguous(), weights.contiguous(), plan);
+  if (fused && x1.device().is_cpu() && x1.size(0) > 0 &&
+      (!shared_weights || detail::all_paths_channelwise(*plan)))
+    return FusedTensorProduct::apply(x1.contiguous(), x2.contiguous(), weights.contiguous(), plan,
+                                     shared_weights);
   return reference_forward(*plan, x1, x2, weights, shared_weights);
 }
 

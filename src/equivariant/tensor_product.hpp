@@ -39,8 +39,9 @@ struct TensorProductOptions {
   // true: weights are a learned parameter shared by all rows (forward(x1, x2));
   // false: weights are passed per row (forward(x1, x2, weights [N, weight_numel])).
   bool internal_weights = false;
-  // Use the fused CPU kernel for per-row weights (first-order gradients fused as well; higher
-  // orders fall back to torch ops automatically).
+  // Use the fused CPU kernels for per-row weights, and for shared weights when every path is
+  // channel-wise (first-order gradients fused as well; higher orders fall back to torch ops
+  // automatically).
   bool fused = true;
 };
 

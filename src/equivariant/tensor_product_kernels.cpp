@@ -386,6 +386,131 @@ void backward_kernel(const TpPlan& plan, const scalar_t* x1, const scalar_t* x2,
   });
 }
 
+// Shared-weight channel-wise products (one W [mul1, mul2] per path for all rows): contract
+// input 2 with the weights first, Y[u][j] = sum_v W[u, v] x2[v, j], then
+// out[u, k] = sum C[i, j, k] x1[u, i] Y[u, j]. That is mul1 (mul2 d2 + nnz) multiply-adds a
+// path instead of the mul1 mul2 nnz of every channel pair through the coefficients, and one
+// pass over the rows instead of ~10 torch operations a path (which dominated the pair heads:
+// ~25 % of a QM9 forward pass, README of src/equivariant).
+
+// The weights transposed per path, Wt[v][u], so that sums over u run over contiguous memory.
+template <typename scalar_t>
+std::vector<scalar_t> transposed_shared_weights(const TpPlan& plan, const scalar_t* W) {
+  std::vector<scalar_t> Wt(plan.weight_numel);
+  for (const auto& p : plan.paths)
+    for (int u = 0; u < p.mul1; ++u)
+      for (int v = 0; v < p.mul2; ++v) Wt[p.weight_start + v * p.mul1 + u] = W[p.weight_start + u * p.mul2 + v];
+  return Wt;
+}
+
+// Yt[j][u] = sum_v x2[v, j] Wt[v][u].
+template <typename scalar_t>
+void weighted_input2(const TpPath& p, const scalar_t* __restrict Wt, const scalar_t* __restrict x2,
+                     scalar_t* __restrict Yt) {
+  std::fill_n(Yt, p.d2 * p.mul1, scalar_t(0));
+  for (int v = 0; v < p.mul2; ++v)
+    for (int j = 0; j < p.d2; ++j) axpy(Yt + j * p.mul1, x2[v * p.d2 + j], Wt + v * p.mul1, p.mul1);
+}
+
+size_t shared_scratch_size(const TpPlan& plan) {
+  size_t n = 1;
+  for (const auto& p : plan.paths) n = std::max(n, size_t(p.d2) * p.mul1);
+  return n;
+}
+
+template <typename scalar_t>
+void shared_forward_kernel(const TpPlan& plan, const scalar_t* x1, const scalar_t* x2, const scalar_t* W,
+                           scalar_t* out, int64_t edges) {
+  const std::vector<scalar_t> Wt = transposed_shared_weights(plan, W);
+  const size_t scratch = shared_scratch_size(plan);
+  at::parallel_for(0, edges, kEdgeGrain, [&](int64_t begin, int64_t end) {
+    std::vector<scalar_t> x1t(plan.dim1), acc(plan.dim_out), Yt(scratch);
+    for (int64_t e = begin; e < end; ++e) {
+      to_channel_minor(plan.in1_entries, x1 + e * plan.dim1, x1t.data());
+      const scalar_t* x2e = x2 + e * plan.dim2;
+      std::fill(acc.begin(), acc.end(), scalar_t(0));
+      for (const auto& p : plan.paths) {
+        weighted_input2(p, Wt.data() + p.weight_start, x2e + p.x2_start, Yt.data());
+        const scalar_t* x1p = x1t.data() + p.x1_start;
+        scalar_t* acc_o = acc.data() + p.out_start;
+        for (const auto& c : p.cg) {
+          scalar_t* __restrict o = acc_o + c.k * p.mul_out;
+          const scalar_t* __restrict a = x1p + c.i * p.mul1;
+          const scalar_t* __restrict y = Yt.data() + c.j * p.mul1;
+          const scalar_t coef = scalar_t(c.c);
+          for (int u = 0; u < p.mul1; ++u) o[u] += coef * a[u] * y[u];
+        }
+      }
+      from_channel_minor(plan.out_entries, acc.data(), out + e * plan.dim_out);
+    }
+  });
+}
+
+// The weight gradient is summed over rows in fixed chunks, each into its own buffer, and the
+// chunks are added in order: the same result for any thread count and schedule.
+template <typename scalar_t>
+void shared_backward_kernel(const TpPlan& plan, const scalar_t* x1, const scalar_t* x2, const scalar_t* W,
+                            const scalar_t* gout, scalar_t* gx1, scalar_t* gx2, scalar_t* gW, int64_t edges) {
+  const std::vector<scalar_t> Wt = transposed_shared_weights(plan, W);
+  const size_t scratch = shared_scratch_size(plan);
+  constexpr int64_t kChunkRows = 64;
+  const int64_t chunks = (edges + kChunkRows - 1) / kChunkRows;
+  std::vector<scalar_t> gWt_chunks(gW ? size_t(chunks) * plan.weight_numel : 0, scalar_t(0));
+  at::parallel_for(0, chunks, 1, [&](int64_t chunk_begin, int64_t chunk_end) {
+    std::vector<scalar_t> x1t(plan.dim1), gx1t(plan.dim1), g(plan.dim_out), Yt(scratch), gYt(scratch);
+    for (int64_t chunk = chunk_begin; chunk < chunk_end; ++chunk) {
+      scalar_t* gWt = gW ? gWt_chunks.data() + chunk * plan.weight_numel : nullptr;
+      for (int64_t e = chunk * kChunkRows; e < std::min(edges, (chunk + 1) * kChunkRows); ++e) {
+        to_channel_minor(plan.in1_entries, x1 + e * plan.dim1, x1t.data());
+        to_channel_minor(plan.out_entries, gout + e * plan.dim_out, g.data());
+        const scalar_t* x2e = x2 + e * plan.dim2;
+        scalar_t* gx2e = gx2 + e * plan.dim2;
+        std::fill(gx1t.begin(), gx1t.end(), scalar_t(0));
+        std::fill(gx2e, gx2e + plan.dim2, scalar_t(0));
+        for (const auto& p : plan.paths) {
+          const scalar_t* Wtp = Wt.data() + p.weight_start;
+          const scalar_t* x2p = x2e + p.x2_start;
+          weighted_input2(p, Wtp, x2p, Yt.data());
+          std::fill_n(gYt.data(), p.d2 * p.mul1, scalar_t(0));
+          const scalar_t* x1p = x1t.data() + p.x1_start;
+          scalar_t* gx1p = gx1t.data() + p.x1_start;
+          const scalar_t* g_o = g.data() + p.out_start;
+          for (const auto& c : p.cg) {
+            const scalar_t* __restrict go = g_o + c.k * p.mul_out;
+            const scalar_t* __restrict a = x1p + c.i * p.mul1;
+            const scalar_t* __restrict y = Yt.data() + c.j * p.mul1;
+            scalar_t* __restrict ga = gx1p + c.i * p.mul1;
+            scalar_t* __restrict gy = gYt.data() + c.j * p.mul1;
+            const scalar_t coef = scalar_t(c.c);
+            for (int u = 0; u < p.mul1; ++u) {
+              ga[u] += coef * y[u] * go[u];
+              gy[u] += coef * a[u] * go[u];
+            }
+          }
+          // Through Y = W x2: to x2 (dots over u) and to W.
+          for (int v = 0; v < p.mul2; ++v)
+            for (int j = 0; j < p.d2; ++j) {
+              const scalar_t* __restrict wt = Wtp + v * p.mul1;
+              const scalar_t* __restrict gy = gYt.data() + j * p.mul1;
+              scalar_t sum = 0;
+              for (int u = 0; u < p.mul1; ++u) sum += wt[u] * gy[u];
+              gx2e[p.x2_start + v * p.d2 + j] += sum;
+              if (gWt) axpy(gWt + p.weight_start + v * p.mul1, x2p[v * p.d2 + j], gy, p.mul1);
+            }
+        }
+        from_channel_minor(plan.in1_entries, gx1t.data(), gx1 + e * plan.dim1);
+      }
+    }
+  });
+  if (!gW) return;
+  std::vector<scalar_t> total(plan.weight_numel, scalar_t(0));
+  for (int64_t chunk = 0; chunk < chunks; ++chunk)
+    for (int64_t n = 0; n < plan.weight_numel; ++n) total[n] += gWt_chunks[chunk * plan.weight_numel + n];
+  for (const auto& p : plan.paths)
+    for (int u = 0; u < p.mul1; ++u)
+      for (int v = 0; v < p.mul2; ++v) gW[p.weight_start + u * p.mul2 + v] = total[p.weight_start + v * p.mul1 + u];
+}
+
 }  // namespace
 
 void set_entries(TpPlan& plan, const Irreps& in1, const Irreps& out) {
@@ -472,23 +597,30 @@ at::Tensor empty_huge_pages(at::IntArrayRef sizes, const at::TensorOptions& opti
       ptr, sizes, [rounded](void* p) { large_buffer_pool().put(p, rounded); }, options);
 }
 
+bool all_paths_channelwise(const TpPlan& plan) {
+  return std::all_of(plan.paths.begin(), plan.paths.end(), [](const TpPath& p) { return p.uvu; });
+}
+
 void tp_forward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
-                    const at::Tensor& weights, at::Tensor& out) {
+                    const at::Tensor& weights, bool shared_weights, at::Tensor& out) {
   AT_DISPATCH_FLOATING_TYPES(x1.scalar_type(), "hamlet_tp_forward", [&] {
-    forward_kernel<scalar_t>(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(),
-                             weights.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), x1.size(0));
+    if (shared_weights)
+      shared_forward_kernel<scalar_t>(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(),
+                                      weights.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), x1.size(0));
+    else
+      forward_kernel<scalar_t>(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(),
+                               weights.data_ptr<scalar_t>(), out.data_ptr<scalar_t>(), x1.size(0));
   });
 }
 
 void tp_backward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
-                     const at::Tensor& weights, const at::Tensor& grad_out, at::Tensor& grad_x1,
-                     at::Tensor& grad_x2, at::Tensor& grad_weights) {
+                     const at::Tensor& weights, bool shared_weights, const at::Tensor& grad_out,
+                     at::Tensor& grad_x1, at::Tensor& grad_x2, at::Tensor& grad_weights) {
   AT_DISPATCH_FLOATING_TYPES(x1.scalar_type(), "hamlet_tp_backward", [&] {
-    backward_kernel<scalar_t>(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(),
-                              weights.data_ptr<scalar_t>(), grad_out.data_ptr<scalar_t>(),
-                              grad_x1.data_ptr<scalar_t>(), grad_x2.data_ptr<scalar_t>(),
-                              grad_weights.defined() ? grad_weights.data_ptr<scalar_t>() : nullptr,
-                              x1.size(0));
+    auto kernel = shared_weights ? shared_backward_kernel<scalar_t> : backward_kernel<scalar_t>;
+    kernel(plan, x1.data_ptr<scalar_t>(), x2.data_ptr<scalar_t>(), weights.data_ptr<scalar_t>(),
+           grad_out.data_ptr<scalar_t>(), grad_x1.data_ptr<scalar_t>(), grad_x2.data_ptr<scalar_t>(),
+           grad_weights.defined() ? grad_weights.data_ptr<scalar_t>() : nullptr, x1.size(0));
   });
 }
 

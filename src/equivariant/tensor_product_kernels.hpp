@@ -1,5 +1,6 @@
 #pragma once
-// Internal: a validated tensor-product plan and fused CPU kernels for per-edge weights.
+// Internal: a validated tensor-product plan and fused CPU kernels for per-edge weights (and
+// for weights shared by all rows on channel-wise paths).
 //
 // Why fused: with per-edge weights the weight tensor ([E, numel], ~0.9 GB for the tp_l2 case)
 // dominates memory traffic. The kernels walk edges in parallel and, per edge, contract the
@@ -55,8 +56,9 @@ void set_entries(TpPlan& plan, const Irreps& in1, const Irreps& out);
 // Derives cg_dense, active_k and direct from cg and the dimensions.
 void finalize_path(TpPath& path);
 
-// The product with autograd: the fused kernels when `fused` (CPU, per-row weights), otherwise
-// differentiable torch ops. x1 [E, dim1], x2 [E, dim2], weights [E, numel] or shared [numel].
+// The product with autograd: the fused kernels when `fused` (CPU; per-row weights, or shared
+// weights on channel-wise paths only), otherwise differentiable torch ops. x1 [E, dim1],
+// x2 [E, dim2], weights [E, numel] or shared [numel].
 at::Tensor apply_plan(const c10::intrusive_ptr<TpPlan>& plan, const at::Tensor& x1,
                       const at::Tensor& x2, const at::Tensor& weights, bool shared_weights,
                       bool fused);
@@ -66,15 +68,19 @@ at::Tensor apply_plan(const c10::intrusive_ptr<TpPlan>& plan, const at::Tensor& 
 // ~1.4 s per 0.9 GB here, more than the kernels that fill them.
 at::Tensor empty_huge_pages(at::IntArrayRef sizes, const at::TensorOptions& options);
 
-// out [E, dim_out] = TP(x1 [E, dim1], x2 [E, dim2]; W [E, weight_numel]). All contiguous CPU
-// tensors of one floating dtype; out is overwritten.
+// True when every path is channel-wise (uvu): the shared-weight kernels need that.
+bool all_paths_channelwise(const TpPlan& plan);
+
+// out [E, dim_out] = TP(x1 [E, dim1], x2 [E, dim2]; W [E, weight_numel], or [weight_numel] for
+// all rows when shared_weights, which needs all_paths_channelwise). All contiguous CPU tensors
+// of one floating dtype; out is overwritten.
 void tp_forward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
-                    const at::Tensor& weights, at::Tensor& out);
+                    const at::Tensor& weights, bool shared_weights, at::Tensor& out);
 
 // Gradients of <grad_out, TP(x1, x2; W)> with respect to x1, x2 and W (all overwritten; an
-// undefined grad_weights skips the weight gradient).
+// undefined grad_weights skips the weight gradient; shared weights get the sum over rows).
 void tp_backward_cpu(const TpPlan& plan, const at::Tensor& x1, const at::Tensor& x2,
-                     const at::Tensor& weights, const at::Tensor& grad_out, at::Tensor& grad_x1,
-                     at::Tensor& grad_x2, at::Tensor& grad_weights);
+                     const at::Tensor& weights, bool shared_weights, const at::Tensor& grad_out,
+                     at::Tensor& grad_x1, at::Tensor& grad_x2, at::Tensor& grad_weights);
 
 }  // namespace hamlet::equivariant::detail

@@ -1,5 +1,6 @@
 // Tensor products: validation, fused kernel vs torch ops, equivariance, gradients.
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 #include <cstdint>
 #include <gtest/gtest.h>
 #include <torch/csrc/autograd/autograd.h>
@@ -131,8 +132,8 @@ TEST(TensorProduct, EquivariantAtBenchmarkSizes) {
   }
 }
 
-// Shared (internal) weights take their own route for channel-wise paths (matrix products over all
-// rows); it must equal the per-edge route with those weights repeated on every row.
+// Shared (internal) weights take their own kernel for channel-wise paths (weights applied to
+// input 2 first); it must equal the per-edge route with those weights repeated on every row.
 TEST(TensorProduct, SharedWeightsEqualThoseWeightsGivenPerRow) {
   const auto c = cases()[2];
   ASSERT_TRUE(c.channelwise);
@@ -148,6 +149,46 @@ TEST(TensorProduct, SharedWeightsEqualThoseWeightsGivenPerRow) {
   auto ga = torch::autograd::grad({a}, {x1, x2, shared->weight}, {g});
   auto gb = torch::autograd::grad({b}, {x1, x2, w}, {g});
   for (int i = 0; i < 3; ++i) EXPECT_LT(max_abs(ga[i] - gb[i]), 1e-11) << "input " << i;
+}
+
+// The fused kernel for shared channel-wise weights (the model's atom-pair heads: both inputs
+// with several channels and both parities) against the torch-op route, values and all three
+// gradients; 150 rows span several of the kernel's fixed weight-gradient chunks (64 rows).
+TEST(TensorProduct, SharedChannelwiseKernelMatchesTorchOps) {
+  const Irreps pair("6x0e+4x1o+3x1e+2x2e+2x3o");
+  auto spec = channelwise_instructions(pair, pair, Irreps("0e+1o+1e+2e+2o+3o+3e+4e"));
+  TensorProductOptions opts;
+  opts.internal_weights = true;
+  for (auto dtype : {at::kDouble, at::kFloat}) {
+    TensorProduct tp(pair, pair, spec.irreps_out, spec.instructions, opts);
+    tp->to(dtype);
+    const double tol = dtype == at::kDouble ? 1e-12 : 2e-5;
+    at::Tensor x1 = at::randn({150, pair.dim()}, dtype).requires_grad_();
+    at::Tensor x2 = at::randn({150, pair.dim()}, dtype).requires_grad_();
+    at::Tensor fused = tp->forward(x1, x2), ref = tp->forward_reference(x1, x2);
+    EXPECT_LT(max_abs(fused - ref), tol * max_abs(ref));
+    at::Tensor g = at::randn_like(ref);
+    auto gf = torch::autograd::grad({fused}, {x1, x2, tp->weight}, {g});
+    auto gr = torch::autograd::grad({ref}, {x1, x2, tp->weight}, {g});
+    for (int i = 0; i < 3; ++i) EXPECT_LT(max_abs(gf[i] - gr[i]), tol * max_abs(gr[i])) << "input " << i;
+  }
+}
+
+// The weight gradient of shared weights is a sum over rows: the same bits for any thread count.
+TEST(TensorProduct, SharedWeightGradientIndependentOfThreads) {
+  const auto c = cases()[2];
+  auto tp = make(c, true);
+  at::Tensor x1 = at::randn({300, c.in1.dim()});
+  at::Tensor x2 = at::randn({300, tp->irreps_in2().dim()});
+  auto weight_gradient = [&](int threads) {
+    at::set_num_threads(threads);
+    auto g = torch::autograd::grad({tp->forward(x1, x2).pow(2).sum()}, {tp->weight});
+    return g[0];
+  };
+  const int threads = at::get_num_threads();
+  at::Tensor one = weight_gradient(1), two = weight_gradient(2);
+  at::set_num_threads(threads);
+  EXPECT_TRUE(at::equal(one, two));
 }
 
 TEST(TensorProduct, EquivariantWithEdgeHarmonicsAndInternalWeights) {
@@ -205,6 +246,22 @@ TEST(TensorProduct, SecondDerivativesMatchTorchOps) {
     return torch::autograd::grad({g[0].pow(2).sum()}, {x2})[0];
   };
   EXPECT_LT(max_abs(second(true) - second(false)), 1e-10);
+}
+
+TEST(TensorProduct, SecondDerivativesWithSharedWeightsMatchTorchOps) {
+  const auto c = cases()[2];
+  auto tp = make(c, true);
+  tp->to(at::kDouble);
+  auto opts = at::TensorOptions().dtype(at::kDouble);
+  at::Tensor x1 = at::randn({4, c.in1.dim()}, opts).requires_grad_();
+  at::Tensor x2 = at::randn({4, tp->irreps_in2().dim()}, opts).requires_grad_();
+  auto second = [&](bool fused) {
+    at::Tensor y = fused ? tp->forward(x1, x2) : tp->forward_reference(x1, x2);
+    auto g = torch::autograd::grad({y.pow(2).sum()}, {x1}, {}, true, true);
+    return torch::autograd::grad({g[0].pow(2).sum()}, {x2, tp->weight});
+  };
+  auto a = second(true), b = second(false);
+  for (int i = 0; i < 2; ++i) EXPECT_LT(max_abs(a[i] - b[i]), 1e-10 * std::max(1.0, max_abs(b[i]))) << i;
 }
 
 TEST(TensorProduct, ComponentNormalisedOutputs) {
