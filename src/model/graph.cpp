@@ -27,6 +27,33 @@ at::Tensor gather_blocks(const Eigen::MatrixXd& M, const std::vector<std::pair<i
   return out;
 }
 
+// The atoms of each element (group a) or the edges of each element pair (group a * ne + b),
+// with the AO origins of their blocks: block conversions run once per group, not per row.
+struct BlockGroup {
+  std::vector<int64_t> rows;
+  std::vector<std::pair<int, int>> origins;
+};
+
+std::vector<BlockGroup> onsite_groups(int n_elements, const std::vector<int>& el, const std::vector<int>& ao_begin) {
+  std::vector<BlockGroup> groups(n_elements);
+  for (size_t i = 0; i < el.size(); ++i) {
+    groups[el[i]].rows.push_back(static_cast<int64_t>(i));
+    groups[el[i]].origins.emplace_back(ao_begin[i], ao_begin[i]);
+  }
+  return groups;
+}
+
+std::vector<BlockGroup> offsite_groups(int n_elements, const std::vector<int>& el, const std::vector<int64_t>& src,
+                                       const std::vector<int64_t>& dst, const std::vector<int>& ao_begin) {
+  std::vector<BlockGroup> groups(n_elements * n_elements);
+  for (size_t e = 0; e < src.size(); ++e) {
+    BlockGroup& g = groups[el[src[e]] * n_elements + el[dst[e]]];
+    g.rows.push_back(static_cast<int64_t>(e));
+    g.origins.emplace_back(ao_begin[src[e]], ao_begin[dst[e]]);
+  }
+  return groups;
+}
+
 void check_matrix(const Eigen::MatrixXd& M, int nbf, const char* what) {
   if (M.rows() != nbf || M.cols() != nbf)
     throw Error(std::string("model input: ") + what + " is " + std::to_string(M.rows()) + "x" +
@@ -148,39 +175,29 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
   g.reverse = index_tensor(rev);
 
   const int64_t u_on = basis.irreps.onsite_union.dim(), u_off = basis.irreps.offsite_union.dim();
+  const int ne = basis.n_elements();
+  const std::vector<BlockGroup> on_groups = onsite_groups(ne, el, g.ao_begin);
+  const std::vector<BlockGroup> off_groups = offsite_groups(ne, el, src, dst, g.ao_begin);
   auto onsite_features = [&](const Eigen::MatrixXd& M) {
     at::Tensor out = at::zeros({n, u_on}, at::kDouble);
-    for (int a = 0; a < basis.n_elements(); ++a) {
-      std::vector<int64_t> atoms;
-      std::vector<std::pair<int, int>> origins;
-      for (int i = 0; i < n; ++i)
-        if (el[i] == a) {
-          atoms.push_back(i);
-          origins.emplace_back(g.ao_begin[i], g.ao_begin[i]);
-        }
-      if (atoms.empty()) continue;
+    for (int a = 0; a < ne; ++a) {
+      const BlockGroup& group = on_groups[a];
+      if (group.rows.empty()) continue;
       const auto& layout = basis.irreps.onsite.at(basis.elements[a]);
-      at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, origins, basis.nao[a], basis.nao[a]), layout);
-      out.index_put_({index_tensor(atoms).unsqueeze(1), basis.onsite_index[a].unsqueeze(0)}, c);
+      at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, group.origins, basis.nao[a], basis.nao[a]), layout);
+      out.index_put_({index_tensor(group.rows).unsqueeze(1), basis.onsite_index[a].unsqueeze(0)}, c);
     }
     return out;
   };
   auto edge_features = [&](const Eigen::MatrixXd& M) {
     at::Tensor out = at::zeros({E, u_off}, at::kDouble);
-    const int ne = basis.n_elements();
     for (int a = 0; a < ne; ++a)
       for (int b = 0; b < ne; ++b) {
-        std::vector<int64_t> edges;
-        std::vector<std::pair<int, int>> origins;
-        for (int64_t e = 0; e < E; ++e)
-          if (el[src[e]] == a && el[dst[e]] == b) {
-            edges.push_back(e);
-            origins.emplace_back(g.ao_begin[src[e]], g.ao_begin[dst[e]]);
-          }
-        if (edges.empty()) continue;
+        const BlockGroup& group = off_groups[a * ne + b];
+        if (group.rows.empty()) continue;
         const auto& layout = basis.irreps.offsite.at({basis.elements[a], basis.elements[b]});
-        at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, origins, basis.nao[a], basis.nao[b]), layout);
-        out.index_put_({index_tensor(edges).unsqueeze(1), basis.offsite_index[a * ne + b].unsqueeze(0)}, c);
+        at::Tensor c = eq::atom_pair_to_irreps(gather_blocks(M, group.origins, basis.nao[a], basis.nao[b]), layout);
+        out.index_put_({index_tensor(group.rows).unsqueeze(1), basis.offsite_index[a * ne + b].unsqueeze(0)}, c);
       }
     return out;
   };
@@ -238,30 +255,34 @@ GraphBatch collate(const std::vector<const MoleculeGraph*>& graphs) {
 Eigen::MatrixXd assemble_matrix(const ModelBasis& basis, const MoleculeGraph& graph,
                                 const at::Tensor& onsite, const at::Tensor& offsite,
                                 const Eigen::MatrixXd& outside) {
-  const int n = static_cast<int>(graph.element.size(0));
   const int nbf = graph.ao_begin.back();
+  const int ne = basis.n_elements();
   Eigen::MatrixXd M = outside.size() ? outside : Eigen::MatrixXd::Zero(nbf, nbf);
-  const at::Tensor on = onsite.to(at::kDouble).contiguous(), off = offsite.to(at::kDouble).contiguous();
-  const auto el = graph.element.accessor<int64_t, 1>();
-  auto put = [&](const at::Tensor& block, int o1, int o2) {
-    const auto a = block.accessor<double, 2>();
-    for (int i = 0; i < block.size(0); ++i)
-      for (int j = 0; j < block.size(1); ++j) M(o1 + i, o2 + j) = a[i][j];
+  const at::Tensor on = onsite.to(at::kDouble), off = offsite.to(at::kDouble);
+  const at::Tensor element = graph.element.contiguous(), edges = graph.edge_index.contiguous();
+  const std::vector<int> el(element.data_ptr<int64_t>(), element.data_ptr<int64_t>() + element.numel());
+  const std::vector<int64_t> src(edges[0].data_ptr<int64_t>(), edges[0].data_ptr<int64_t>() + edges.size(1));
+  const std::vector<int64_t> dst(edges[1].data_ptr<int64_t>(), edges[1].data_ptr<int64_t>() + edges.size(1));
+  // One block conversion per group: per atom and per edge they cost ~15 ms of torch operations
+  // for a QM9 molecule, more than half the network's pass.
+  auto put = [&](const at::Tensor& features, const BlockGroup& group, const at::Tensor& index,
+                 const eq::AtomPairLayout& layout) {
+    if (group.rows.empty()) return;
+    const at::Tensor c = features.index_select(0, index_tensor(group.rows)).index_select(1, index);
+    const at::Tensor blocks = eq::irreps_to_atom_pair(c, layout).contiguous();
+    const auto x = blocks.accessor<double, 3>();
+    for (size_t r = 0; r < group.rows.size(); ++r)
+      for (int i = 0; i < blocks.size(1); ++i)
+        for (int j = 0; j < blocks.size(2); ++j) M(group.origins[r].first + i, group.origins[r].second + j) = x[r][i][j];
   };
-  for (int i = 0; i < n; ++i) {
-    const int a = static_cast<int>(el[i]);
-    const auto& layout = basis.irreps.onsite.at(basis.elements[a]);
-    at::Tensor c = on[i].index_select(0, basis.onsite_index[a]).unsqueeze(0);
-    put(eq::irreps_to_atom_pair(c, layout)[0].contiguous(), graph.ao_begin[i], graph.ao_begin[i]);
-  }
-  const auto ei = graph.edge_index.accessor<int64_t, 2>();
-  for (int64_t e = 0; e < graph.edge_index.size(1); ++e) {
-    const int i = static_cast<int>(ei[0][e]), j = static_cast<int>(ei[1][e]);
-    const int a = static_cast<int>(el[i]), b = static_cast<int>(el[j]);
-    const auto& layout = basis.irreps.offsite.at({basis.elements[a], basis.elements[b]});
-    at::Tensor c = off[e].index_select(0, basis.offsite_index[basis.pair_group(a, b)]).unsqueeze(0);
-    put(eq::irreps_to_atom_pair(c, layout)[0].contiguous(), graph.ao_begin[i], graph.ao_begin[j]);
-  }
+  const std::vector<BlockGroup> on_groups = onsite_groups(ne, el, graph.ao_begin);
+  for (int a = 0; a < ne; ++a)
+    put(on, on_groups[a], basis.onsite_index[a], basis.irreps.onsite.at(basis.elements[a]));
+  const std::vector<BlockGroup> off_groups = offsite_groups(ne, el, src, dst, graph.ao_begin);
+  for (int a = 0; a < ne; ++a)
+    for (int b = 0; b < ne; ++b)
+      put(off, off_groups[basis.pair_group(a, b)], basis.offsite_index[basis.pair_group(a, b)],
+          basis.irreps.offsite.at({basis.elements[a], basis.elements[b]}));
   return M;
 }
 
