@@ -1,5 +1,6 @@
-// `hamlet data info|sample|split`: what a dataset holds, thermal conformers for datagen, and
-// train/validation/test splits (import and export: data_transfer_command.cpp).
+// `hamlet data info|sample|split|merge`: what a dataset holds, thermal conformers for datagen,
+// train/validation/test splits, and several datasets into one (import and export:
+// data_transfer_command.cpp).
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -17,6 +18,7 @@
 #include "data/conformers.hpp"
 #include "data/datagen.hpp"
 #include "data/dataset_reader.hpp"
+#include "data/merge.hpp"
 #include "data/split.hpp"
 
 namespace hamlet::cli {
@@ -166,10 +168,24 @@ int run_split(SplitArgs& args) {
   return kExitOk;
 }
 
+struct MergeArgs {
+  std::vector<std::string> inputs;
+  std::string output;
+  bool quiet = false;
+};
+
+int run_merge(const MergeArgs& args) {
+  const std::vector<std::filesystem::path> inputs(args.inputs.begin(), args.inputs.end());
+  const auto summary = data::merge_datasets(inputs, args.output, !args.quiet);
+  fmt::print("hamlet data merge: {} entries from {} files -> {} (index offsets {})\n", summary.entries, inputs.size(),
+             args.output, fmt::join(summary.offsets, ", "));
+  return kExitOk;
+}
+
 }  // namespace
 
 Runner add_data_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("data", "inspect, sample, split, import and export datasets");
+  auto* cmd = app.add_subcommand("data", "inspect, sample, split, merge, import and export datasets");
   cmd->require_subcommand(1);
 
   auto info_args = std::make_shared<InfoArgs>();
@@ -206,12 +222,19 @@ Runner add_data_command(CLI::App& app) {
   split->add_option("--test", split_args->options.test, "fraction")->capture_default_str();
   split->add_option("--seed", split_args->options.seed, "random seed")->capture_default_str();
 
+  auto merge_args = std::make_shared<MergeArgs>();
+  auto* merge = cmd->add_subcommand("merge", "several datasets with the same settings into one (indices renumbered)");
+  merge->add_option("inputs", merge_args->inputs, "dataset files (HDF5), in order")->required()->check(CLI::ExistingFile);
+  merge->add_option("--out", merge_args->output, "merged dataset file to write")->required();
+  merge->add_flag("--quiet", merge_args->quiet, "no progress bar");
+
   auto transfer = add_data_transfer_commands(cmd);
 
   return [=] {
     if (auto code = transfer()) return *code;
     if (info->parsed()) return run_info(*info_args);
     if (sample->parsed()) return run_sample(*sample_args);
+    if (merge->parsed()) return run_merge(*merge_args);
     return run_split(*split_args);
   };
 }

@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "data/dataset_reader.hpp"
 #include "data/dataset_writer.hpp"
+#include "data/merge.hpp"
 #include "support/molecules.hpp"
 #include "support/run_command.hpp"
 
@@ -176,6 +177,62 @@ TEST(Dataset, SettingsDifferenceNamesTheSetting) {
   b = water_metadata();
   b.basis.shells[8][0].exponents[0] *= 1.0000001;
   EXPECT_NE(settings_difference(a, b).find("basis functions of O"), std::string::npos);
+}
+
+// hamlet data merge: entries of later files are renumbered past the earlier ones, the basis
+// of every element is kept, and files with other settings are refused without leaving output.
+TEST(Dataset, MergeRenumbersEntriesAndUnitesTheBasis) {
+  auto dir = test::scratch_dir("data_merge");
+  const fs::path a = write_two_entries(dir);  // indices 3 and 11 (O, H)
+  std::mt19937 rng(3);
+  scf::ScfSettings settings = water_metadata().settings;
+  const DatasetMetadata methane =
+      make_metadata(settings, {test::molecule_from_xyz_lines("C 0 0 0\nH 0 0 1\nH 0 1 0\nH 1 0 0\nH 1 1 1")});
+  const fs::path b = dir / "b.h5";
+  const Entry b0 = synthetic_entry(0, true, 40, rng), b1 = synthetic_entry(4, true, 40, rng);
+  {
+    DatasetWriter w(b, methane);
+    w.add(b0);
+    w.add(b1);
+    w.commit();
+  }
+  const MergeSummary summary = merge_datasets({a, b}, dir / "merged.h5");
+  EXPECT_EQ(summary.entries, 4u);
+  EXPECT_EQ(summary.offsets, (std::vector<std::int64_t>{0, 12}));
+  DatasetReader merged(dir / "merged.h5"), first(a);
+  ASSERT_EQ(merged.size(), 4u);
+  for (size_t i = 0; i < 2; ++i) expect_same_entry(merged.read(i), first.read(i));
+  Entry moved = b1;
+  moved.index = 16;
+  expect_same_entry(merged.read(*merged.find(16)), moved);
+  EXPECT_TRUE(merged.find(12).has_value());
+  const auto& basis = merged.metadata().basis.shells;
+  EXPECT_EQ(basis.count(1) + basis.count(6) + basis.count(8), 3u);
+  EXPECT_EQ(settings_difference(merged.metadata(), methane), "");
+
+  DatasetMetadata other_grid = water_metadata();
+  other_grid.settings.grid_level = 3;
+  const fs::path c = dir / "grid3.h5";
+  {
+    DatasetWriter w(c, other_grid);
+    w.add(synthetic_entry(0, true, 40, rng));
+    w.commit();
+  }
+  expect_error_naming(c, [&] { merge_datasets({a, c}, dir / "refused.h5"); }, "grid level");
+  EXPECT_FALSE(fs::exists(dir / "refused.h5"));
+  expect_error_naming(a, [&] { merge_datasets({a, b}, a); }, "one of the inputs");
+
+  const auto ok = test::run_hamlet("data merge " + a.string() + " " + b.string() + " --quiet --out " +
+                                   (dir / "cli.h5").string());
+  EXPECT_EQ(ok.exit_code, 0) << ok.output;
+  EXPECT_NE(ok.output.find("4 entries from 2 files"), std::string::npos) << ok.output;
+  EXPECT_NE(ok.output.find("index offsets 0, 12"), std::string::npos) << ok.output;
+  const auto bad = test::run_hamlet("data merge " + a.string() + " " + c.string() + " --out " +
+                                    (dir / "refused.h5").string());
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.output.find(c.string() + ": cannot be merged"), std::string::npos) << bad.output;
+  EXPECT_FALSE(fs::exists(dir / "refused.h5"));
+  for (const auto& e : fs::directory_iterator(dir)) EXPECT_EQ(e.path().string().find(".tmp."), std::string::npos);
 }
 
 // Schema 1 files (no origin, no sap_method attributes) still read, as datagen output with H_sap
