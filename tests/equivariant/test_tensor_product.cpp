@@ -76,7 +76,8 @@ TensorProduct make(const Case& c, bool internal = false, bool fused = true) {
 TEST(TensorProduct, FusedKernelMatchesTorchOps) {
   auto all = cases();
   // Multiplicities that fill whole register blocks and leave remainders (float: 16 channels
-  // per block, double: 8), mul2 > 1, and up to 9 active output components.
+  // per block, double: 8), mul2 > 1, and up to 9 active output components; 13 rows leave a
+  // partial block of the edge-parallel forward (channel-wise, one channel of input 2).
   all.push_back({Irreps("10x0e+9x1o+3x2e+2x4e"), Irreps("2x0e+1x1o+2x2e+1x3o"),
                  Irreps("17x0e+9x1o+8x2e+3x3o+16x4e"), false});
   // channel-wise paths with two channels in input 2
@@ -103,6 +104,14 @@ TEST(TensorProduct, FusedKernelMatchesTorchOpsInFloat32AndManyChannels) {
   at::Tensor w = at::randn({50, tp->weight_numel()});
   at::Tensor fused = tp->forward(x1, x2, w), ref = tp->forward_reference(x1, x2, w);
   EXPECT_LT(max_abs(fused - ref), 1e-5 * max_abs(ref));
+  // Channel-wise with the harmonics of 53 edges (the edge-parallel forward: 8 lanes in float,
+  // a partial last block).
+  Irreps node("32x0e+16x1o+16x1e+8x2e+8x2o+4x3o+4x3e+4x4e");
+  auto spec = channelwise_instructions(node, Irreps::spherical_harmonics(4), node);
+  TensorProduct cw(node, Irreps::spherical_harmonics(4), spec.irreps_out, spec.instructions);
+  at::Tensor y1 = at::randn({53, node.dim()}), y2 = at::randn({53, 25}), wc = at::randn({53, cw->weight_numel()});
+  at::Tensor lanes = cw->forward(y1, y2, wc), by_ops = cw->forward_reference(y1, y2, wc);
+  EXPECT_LT(max_abs(lanes - by_ops), 1e-5 * max_abs(by_ops));
 }
 
 TEST(TensorProduct, EquivariantWithPerEdgeWeights) {
