@@ -324,7 +324,7 @@ void scatter_lanes(const vec_t<scalar_t>* lanes, int64_t cols, int64_t e0, int n
 // Channel-wise products whose input 2 has one channel per entry (the model's message and edge
 // products with the spherical harmonics of the edge) run edge-parallel, forward and backward:
 // kLanes edges at once, one edge per vector lane, so every loop runs on full vectors whatever
-// the multiplicities. Per edge, loops over 4-8 channels ran mostly scalar (~0.7 GFLOP/s).
+// the multiplicities. Per edge, loops over 4-8 channels ran mostly scalar (~0.7 G multiply-adds/s).
 bool lane_kernels_apply(const TpPlan& plan) {
   return !plan.paths.empty() &&
          std::all_of(plan.paths.begin(), plan.paths.end(), [](const TpPath& p) { return p.uvu && p.mul2 == 1; });
