@@ -43,14 +43,8 @@ int main(int argc, char** argv) {
     inputs.push_back(scf::sap_inputs(mol, m.provenance.basis, m.provenance.sap_method, m.provenance.sap_grid_level));
     t_inputs += since(t0);
     t0 = Clock::now();
-    std::vector<int> Z;
-    Eigen::Matrix<double, Eigen::Dynamic, 3> pos(mol.natoms(), 3);
-    for (int i = 0; i < mol.natoms(); ++i) {
-      Z.push_back(mol.atoms[i].Z);
-      pos.row(i) = mol.atoms[i].position.transpose();
-    }
-    graphs.push_back(model::make_graph(m.model->basis(), Z, pos, inputs.back().S, inputs.back().H_sap,
-                                       Eigen::MatrixXd(), m.model->config().cutoff));
+    graphs.push_back(
+        model::make_graph(m.model->basis(), mol, inputs.back().S, inputs.back().H_sap, m.model->config().cutoff));
     t_graph += since(t0);
   }
 

@@ -211,6 +211,17 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
   return g;
 }
 
+MoleculeGraph make_graph(const ModelBasis& basis, const Molecule& molecule, const Eigen::MatrixXd& S,
+                         const Eigen::MatrixXd& H_sap, double cutoff) {
+  std::vector<int> Z;
+  Eigen::Matrix<double, Eigen::Dynamic, 3> positions(molecule.natoms(), 3);
+  for (int i = 0; i < molecule.natoms(); ++i) {
+    Z.push_back(molecule.atoms[i].Z);
+    positions.row(i) = molecule.atoms[i].position.transpose();
+  }
+  return make_graph(basis, Z, positions, S, H_sap, Eigen::MatrixXd(), cutoff);
+}
+
 GraphBatch collate(const std::vector<const MoleculeGraph*>& graphs) {
   if (graphs.empty()) throw Error("collate: no molecules");
   GraphBatch b;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "basis/gaussian94.hpp"
+#include "chem/molecule.hpp"
 #include "equivariant/block_algebra.hpp"
 
 namespace hamlet::model {
@@ -73,6 +74,9 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
                          const Eigen::Matrix<double, Eigen::Dynamic, 3>& positions_bohr,
                          const Eigen::MatrixXd& S, const Eigen::MatrixXd& H_sap,
                          const Eigen::MatrixXd& target, double cutoff);
+// The same for a molecule (its atomic numbers and positions), without a target.
+MoleculeGraph make_graph(const ModelBasis& basis, const Molecule& molecule, const Eigen::MatrixXd& S,
+                         const Eigen::MatrixXd& H_sap, double cutoff);
 
 // Several molecules as one disconnected graph (indices offset), plus per-molecule bookkeeping.
 struct GraphBatch {

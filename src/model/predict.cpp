@@ -61,14 +61,8 @@ Prediction prepare(LoadedModel& m, const Molecule& mol, MoleculeGraph& g) {
   p.H_sap = std::move(in.H_sap);
   p.seconds_inputs = since(t0);
   t0 = Clock::now();
-  std::vector<int> Z;
-  Eigen::Matrix<double, Eigen::Dynamic, 3> pos(mol.natoms(), 3);
-  for (int i = 0; i < mol.natoms(); ++i) {
-    Z.push_back(mol.atoms[i].Z);
-    pos.row(i) = mol.atoms[i].position.transpose();
-  }
   try {
-    g = make_graph(m.model->basis(), Z, pos, p.S, p.H_sap, Eigen::MatrixXd(), m.model->config().cutoff);
+    g = make_graph(m.model->basis(), mol, p.S, p.H_sap, m.model->config().cutoff);
   } catch (const Error& e) {
     throw Error(mol.source + ": " + e.what());
   }
