@@ -22,6 +22,7 @@
 #include <string>
 
 #include "core/error.hpp"
+#include "integrals/boys_batch.hpp"
 #include "integrals/libint_bridge.hpp"
 #include "integrals/one_body.hpp"
 
@@ -113,23 +114,46 @@ void add_hermite_integrals(int L, const double* S, double X, double Y, double Z,
 
 // The charges as one primitive pair (total exponent p) sees them: for each site the sources
 // S_n = sum_k q_k sqrt(alpha_k / (alpha_k + p)) (-2 rho_k)^n F_n(rho_k R^2), n <= L, of the
-// Hermite recursion. The per-exponent factors depend on p only and are shared by all sites.
+// Hermite recursion. The per-exponent factors depend on p only and are shared by all sites; the
+// Boys functions of a site's charges are evaluated together, one charge per SIMD lane.
 class PairCharges {
  public:
-  PairCharges(const std::vector<double>& exponents, size_t max_charges, int max_L)
-      : exponents_(exponents), rho_(max_charges), weight_power_(max_charges * (max_L + 1)) {}
+  PairCharges(const std::vector<double>& exponents, size_t max_charges, int max_L, const BoysBatch& boys)
+      : exponents_(exponents),
+        boys_(boys),
+        lanes_(BoysBatch::padded(static_cast<int>(max_charges) + 1)),  // the charges and the point charge
+        rho_(max_charges),
+        weight_power_((max_L + 1) * max_charges),
+        argument_(lanes_, 0.0),  // BoysBatch reads all of them: always valid arguments
+        exp_minus_argument_(lanes_),
+        F_((max_L + 1) * lanes_) {}
 
+  // The per-exponent factors for a primitive pair, for all charges at once (vectorised).
   void start_pair(double p, int L) {
     p_ = p;
     L_ = L;
-    ready_ = 0;
+    const size_t count = rho_.size();
+    const double* alpha = exponents_.data();
+    double* rho = rho_.data();
+    double* w0 = weight_power_.data();
+#pragma omp simd
+    for (size_t k = 0; k < count; ++k) {
+      rho[k] = p * alpha[k] / (p + alpha[k]);
+      w0[k] = std::sqrt(alpha[k] / (p + alpha[k]));
+    }
+    for (int n = 1; n <= L; ++n) {
+      const double* previous = &weight_power_[(n - 1) * count];
+      double* w = &weight_power_[n * count];
+#pragma omp simd
+      for (size_t k = 0; k < count; ++k) w[k] = -2.0 * rho[k] * previous[k];
+    }
   }
 
   // S[0..L] for charges q (tail[k] = sum of q[k..]) and a point charge at squared distance R2
   // from the pair centre.
   void sources(const std::vector<double>& q, const std::vector<double>& tail, double point_charge, double R2,
-               const libint2::FmEval_Chebyshev7<double>& boys, double* S) {
-    const int D = L_ + 1;
+               double* S) {
+    const size_t stride = rho_.size();
     // Charges k >= first_far have rho_k R2 >= far_threshold (rho_k grows with alpha_k); the
     // point charge (rho = p) is far when any charge is.
     size_t first_far = q.size();
@@ -141,26 +165,23 @@ class PairCharges {
       first_far = std::min<size_t>(
           q.size(), std::lower_bound(exponents_.begin(), exponents_.end(), alpha_far) - exponents_.begin());
     }
-    for (; ready_ < first_far; ++ready_) {
-      const double alpha = exponents_[ready_];
-      rho_[ready_] = p_ * alpha / (p_ + alpha);
-      double* wp = &weight_power_[ready_ * D];
-      wp[0] = std::sqrt(alpha / (p_ + alpha));
-      for (int n = 1; n <= L_; ++n) wp[n] = wp[n - 1] * -2.0 * rho_[ready_];
+    const int near = static_cast<int>(first_far);
+    for (int k = 0; k < near; ++k) argument_[k] = std::min(rho_[k] * R2, far_T);  // min: rounding
+    const bool point_near = point_charge != 0.0 && !point_far;
+    if (point_near) argument_[near] = p_ * R2;  // sqrt(alpha/(alpha+p)) -> 1, rho -> p for alpha -> infinity
+    boys_.eval(L_, near + (point_near ? 1 : 0), argument_.data(), exp_minus_argument_.data(), F_.data(), lanes_);
+    for (int n = 0; n <= L_; ++n) {
+      const double* F = &F_[n * lanes_];
+      const double* w = &weight_power_[n * stride];
+      const double* charge = q.data();
+      double sum = 0.0;
+#pragma omp simd reduction(+ : sum)
+      for (int k = 0; k < near; ++k) sum += charge[k] * w[k] * F[k];
+      S[n] = sum;
     }
-    std::fill(S, S + D, 0.0);
-    std::array<double, kMaxHermiteOrder + 1> F;
-    for (size_t k = 0; k < first_far; ++k) {
-      if (q[k] == 0.0) continue;
-      boys.eval(F.data(), rho_[k] * R2, L_);
-      const double* wp = &weight_power_[k * D];
-      for (int n = 0; n <= L_; ++n) S[n] += q[k] * wp[n] * F[n];
-    }
-    if (point_charge != 0.0 && !point_far) {
-      // sqrt(alpha/(alpha+p)) -> 1 and rho -> p for alpha -> infinity.
-      boys.eval(F.data(), p_ * R2, L_);
+    if (point_near) {
       double power = point_charge;
-      for (int n = 0; n <= L_; ++n, power *= -2.0 * p_) S[n] += power * F[n];
+      for (int n = 0; n <= L_; ++n, power *= -2.0 * p_) S[n] += power * F_[n * lanes_ + near];
     }
     if (const double q_far = tail[first_far] + (point_far ? point_charge : 0.0); q_far != 0.0) {
       // sqrt(alpha/(alpha+p)) (-2 rho)^n F_n(rho R2) -> (-1)^n (2n-1)!! sqrt(pi) / 2
@@ -172,8 +193,10 @@ class PairCharges {
 
  private:
   const std::vector<double>& exponents_;
-  std::vector<double> rho_, weight_power_;  // rho_k; sqrt(alpha_k/(alpha_k+p)) (-2 rho_k)^n
-  size_t ready_ = 0;                        // entries filled for the current pair
+  const BoysBatch& boys_;
+  int lanes_;
+  std::vector<double> rho_, weight_power_;  // rho_k; [n][k]: sqrt(alpha_k/(alpha_k+p)) (-2 rho_k)^n
+  std::vector<double> argument_, exp_minus_argument_, F_;  // per site: rho_k R^2; F_n at [n][k]
   double p_ = 0.0;
   int L_ = 0;
 };
@@ -215,7 +238,8 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
     point_charges += std::abs(sites[s].point_charge);
   }
   const int max_L = 2 * basis.max_l;
-  const auto boys = libint2::FmEval_Chebyshev7<double>::instance(max_L);
+  // far_threshold bounds the arguments; the table is built once per process (~0.1 MB).
+  static const BoysBatch boys(kMaxHermiteOrder, far_threshold(kMaxHermiteOrder) + 1.0);
   std::vector<std::vector<Cartesian>> components(basis.max_l + 1);
   for (int l = 0; l <= basis.max_l; ++l) components[l] = cartesian_components(l);
 
@@ -224,7 +248,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
   {
     std::vector<double> Ex, Ey, Ez, R, work;
     std::array<double, kMaxHermiteOrder + 1> S;
-    PairCharges charges(exponents, max_charges, max_L);
+    PairCharges charges(exponents, max_charges, max_L, boys);
     RowMajor cart, pure;
 #pragma omp for schedule(dynamic)
     for (int s1 = 0; s1 < nsh; ++s1)
@@ -253,8 +277,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
             R.assign(static_cast<size_t>(D) * D * D, 0.0);
             for (size_t s = 0; s < sites.size(); ++s) {
               const Eigen::Vector3d PC = P - sites[s].position;
-              charges.sources(sites[s].charges, tail_charge[s], sites[s].point_charge, PC.squaredNorm(), *boys,
-                              S.data());
+              charges.sources(sites[s].charges, tail_charge[s], sites[s].point_charge, PC.squaredNorm(), S.data());
               add_hermite_integrals(L, S.data(), PC.x(), PC.y(), PC.z(), work, R.data());
             }
             const double prefactor = -2.0 * std::numbers::pi / p * K_AB * coef;  // -q: attraction
