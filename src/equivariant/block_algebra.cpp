@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <cmath>
 #include <mutex>
 
@@ -117,6 +118,41 @@ at::Tensor irreps_to_block(const at::Tensor& coupled, int l1, int l2) {
   return at::matmul(coupled, Q.t()).unflatten(-1, {n1, n2});
 }
 
+namespace {
+
+// The nonzeros of each block's (kept) coupling matrix, in the order of the layout's components.
+void add_coupling_terms(AtomPairLayout& layout) {
+  for (const auto& b : layout.blocks) {
+    const at::Tensor Q = kept_coupling_matrix(b, at::TensorOptions().dtype(at::kDouble)).contiguous();
+    const auto q = Q.accessor<double, 2>();
+    const int n2 = 2 * b.l2 + 1;
+    for (int64_t c = 0; c < Q.size(1); ++c)
+      for (int64_t ab = 0; ab < Q.size(0); ++ab)
+        if (q[ab][c] != 0.0)
+          layout.terms.push_back({b.ao1 + static_cast<int>(ab) / n2, b.ao2 + static_cast<int>(ab) % n2,
+                                  b.start + static_cast<int>(c), q[ab][c], layout.onsite && b.shell1 != b.shell2});
+  }
+}
+
+}  // namespace
+
+void atom_pair_to_irreps(const double* B, int64_t row_stride, int64_t col_stride, const AtomPairLayout& layout,
+                         double* coupled) {
+  std::fill(coupled, coupled + layout.irreps.dim(), 0.0);
+  for (const auto& t : layout.terms) coupled[t.component] += t.weight * B[t.row * row_stride + t.col * col_stride];
+}
+
+void irreps_to_atom_pair(const double* coupled, const AtomPairLayout& layout, double* B, int64_t row_stride,
+                         int64_t col_stride) {
+  for (int r = 0; r < layout.nao1; ++r)
+    for (int c = 0; c < layout.nao2; ++c) B[r * row_stride + c * col_stride] = 0.0;
+  for (const auto& t : layout.terms) {
+    const double v = t.weight * coupled[t.component];
+    B[t.row * row_stride + t.col * col_stride] += v;
+    if (t.mirror) B[t.col * row_stride + t.row * col_stride] += v;
+  }
+}
+
 AtomPairLayout offsite_layout(const std::vector<int>& shell_ls1, const std::vector<int>& shell_ls2) {
   AtomPairLayout layout;
   auto off1 = shell_offsets(shell_ls1, layout.nao1);
@@ -137,6 +173,7 @@ AtomPairLayout offsite_layout(const std::vector<int>& shell_ls1, const std::vect
       layout.irreps = layout.irreps + b.irreps;
       layout.blocks.push_back(std::move(b));
     }
+  add_coupling_terms(layout);
   return layout;
 }
 
@@ -169,6 +206,7 @@ AtomPairLayout onsite_layout(const std::vector<int>& shell_ls) {
       layout.irreps = layout.irreps + b.irreps;
       layout.blocks.push_back(std::move(b));
     }
+  add_coupling_terms(layout);
   return layout;
 }
 

@@ -38,11 +38,21 @@ struct ShellPairBlock {
 // Off-site (two atoms, shells1 x shells2): every shell pair, all L.
 // On-site (one atom, the block is symmetric): shell pairs s1 <= s2; for s1 == s2 only the even L,
 // which carry the symmetric part of the block; the other triangle follows by transposition.
+// One nonzero of the change of basis: component `component` of the layout's feature vector
+// has weight * B[row, col] (B the atom-pair block). `mirror`: an on-site term between two
+// different shells, which also stands for B[col, row] when features become a block.
+struct CouplingTerm {
+  int row = 0, col = 0, component = 0;
+  double weight = 0.0;
+  bool mirror = false;
+};
+
 struct AtomPairLayout {
   std::vector<ShellPairBlock> blocks;
   Irreps irreps;
   int nao1 = 0, nao2 = 0;
   bool onsite = false;
+  std::vector<CouplingTerm> terms;  // the conversions below as a sparse map, for plain arrays
 };
 
 AtomPairLayout offsite_layout(const std::vector<int>& shell_ls1, const std::vector<int>& shell_ls2);
@@ -53,6 +63,15 @@ AtomPairLayout onsite_layout(const std::vector<int>& shell_ls);
 // always returns symmetric blocks.
 at::Tensor atom_pair_to_irreps(const at::Tensor& blocks, const AtomPairLayout& layout);
 at::Tensor irreps_to_atom_pair(const at::Tensor& coupled, const AtomPairLayout& layout);
+
+// The same two conversions for one block in plain arrays, without torch operations (inference
+// converts ~10^2 blocks per molecule, and per-block torch calls cost ~10x the arithmetic).
+// Element (r, c) of the block is B[r * row_stride + c * col_stride]; `coupled` holds
+// layout.irreps.dim() values. irreps_to_atom_pair overwrites the whole nao1 x nao2 block.
+void atom_pair_to_irreps(const double* B, int64_t row_stride, int64_t col_stride, const AtomPairLayout& layout,
+                         double* coupled);
+void irreps_to_atom_pair(const double* coupled, const AtomPairLayout& layout, double* B, int64_t row_stride,
+                         int64_t col_stride);
 
 // Layouts of a whole basis given the shell l's of each element (keyed by Z), plus the smallest
 // sorted irreps that contain every on-site (resp. off-site) layout: the output irreps a model

@@ -2,7 +2,9 @@
 #include <ATen/ATen.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <set>
+#include <vector>
 
 #include "core/error.hpp"
 #include "equivariant/block_algebra.hpp"
@@ -111,6 +113,41 @@ TEST(BlockAlgebra, OnsiteLayoutKeepsTheSymmetricPart) {
   for (auto [dtype, tol] : {std::pair{at::kDouble, 1e-10}, {at::kFloat, 1e-4}}) {
     EXPECT_LE(testing::equivariance_error(to_matrix, {layout.irreps}, {blocks}, dtype), tol);
     EXPECT_LE(testing::equivariance_error(to_irreps, {blocks}, {layout.irreps}, dtype), tol);
+  }
+}
+
+// The plain-array conversions (used by make_graph and assemble_matrix) equal the tensor ones,
+// for blocks inside a larger column-major matrix (strides 1 and ld) and in row-major order.
+TEST(BlockAlgebra, PlainArrayConversionsEqualTensorOnes) {
+  for (const AtomPairLayout& layout : {offsite_layout({0, 0, 1, 1, 2}, {0, 1, 2, 3}), onsite_layout({0, 0, 1, 2, 3})}) {
+    const int n1 = layout.nao1, n2 = layout.nao2, ld = n1 + 3;
+    at::Tensor B = at::randn({n1, n2}, at::kDouble);
+    if (layout.onsite) B = B + B.t();
+    const at::Tensor reference = atom_pair_to_irreps(B.unsqueeze(0), layout).squeeze(0).contiguous();
+    // B at row 2, column 1 of a column-major ld x (n2 + 2) matrix.
+    std::vector<double> matrix(static_cast<size_t>(ld) * (n2 + 2), 7.0);
+    double* origin = matrix.data() + 2 + ld;
+    for (int r = 0; r < n1; ++r)
+      for (int c = 0; c < n2; ++c) origin[r + c * ld] = B[r][c].item<double>();
+    std::vector<double> coupled(layout.irreps.dim());
+    atom_pair_to_irreps(origin, 1, ld, layout, coupled.data());
+    double worst = 0.0;
+    for (int64_t k = 0; k < reference.numel(); ++k)
+      worst = std::max(worst, std::abs(coupled[k] - reference[k].item<double>()));
+    EXPECT_LT(worst, 1e-14) << (layout.onsite ? "on-site" : "off-site");
+
+    const at::Tensor random = at::randn({layout.irreps.dim()}, at::kDouble);
+    const at::Tensor block = irreps_to_atom_pair(random.unsqueeze(0), layout).squeeze(0);
+    std::vector<double> row_major(static_cast<size_t>(n1) * n2, 7.0);
+    irreps_to_atom_pair(random.data_ptr<double>(), layout, row_major.data(), n2, 1);
+    worst = 0.0;
+    for (int r = 0; r < n1; ++r)
+      for (int c = 0; c < n2; ++c) worst = std::max(worst, std::abs(row_major[r * n2 + c] - block[r][c].item<double>()));
+    EXPECT_LT(worst, 1e-14) << (layout.onsite ? "on-site" : "off-site");
+    std::fill(matrix.begin(), matrix.end(), 7.0);
+    irreps_to_atom_pair(random.data_ptr<double>(), layout, origin, 1, ld);
+    EXPECT_EQ(matrix[0], 7.0);  // outside the block: untouched
+    EXPECT_EQ(matrix.back(), 7.0);
   }
 }
 
