@@ -197,7 +197,8 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
   };
   auto onsite_features = [&](const Eigen::MatrixXd& M) {
     return features(
-        M, on_groups, n, u_on, [&](size_t a) -> const eq::AtomPairLayout& { return basis.irreps.onsite.at(basis.elements[a]); },
+        M, on_groups, n, u_on,
+        [&](size_t a) -> const eq::AtomPairLayout& { return basis.irreps.onsite.at(basis.elements[a]); },
         [&](size_t a) -> const at::Tensor& { return basis.onsite_index[a]; });
   };
   auto edge_features = [&](const Eigen::MatrixXd& M) {

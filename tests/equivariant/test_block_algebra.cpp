@@ -142,7 +142,8 @@ TEST(BlockAlgebra, PlainArrayConversionsEqualTensorOnes) {
     irreps_to_atom_pair(random.data_ptr<double>(), layout, row_major.data(), n2, 1);
     worst = 0.0;
     for (int r = 0; r < n1; ++r)
-      for (int c = 0; c < n2; ++c) worst = std::max(worst, std::abs(row_major[r * n2 + c] - block[r][c].item<double>()));
+      for (int c = 0; c < n2; ++c)
+        worst = std::max(worst, std::abs(row_major[r * n2 + c] - block[r][c].item<double>()));
     EXPECT_LT(worst, 1e-14) << (layout.onsite ? "on-site" : "off-site");
     std::fill(matrix.begin(), matrix.end(), 7.0);
     irreps_to_atom_pair(random.data_ptr<double>(), layout, origin, 1, ld);
