@@ -238,7 +238,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
     point_charges += std::abs(sites[s].point_charge);
   }
   const int max_L = 2 * basis.max_l;
-  // far_threshold bounds the arguments; the table is built once per process (~0.1 MB).
+  // far_threshold bounds the arguments; the table is built once per process (~0.15 MB).
   static const BoysBatch boys(kMaxHermiteOrder, far_threshold(kMaxHermiteOrder) + 1.0);
   std::vector<std::vector<Cartesian>> components(basis.max_l + 1);
   for (int l = 0; l <= basis.max_l; ++l) components[l] = cartesian_components(l);
