@@ -216,7 +216,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
                                            const std::vector<GaussianChargeSite>& sites) {
   check_input(exponents, sites);
   detail::ensure_libint_initialized();
-  if (basis.max_l > LIBINT_MAX_AM)  // Boys function and solid harmonics come from libint2
+  if (basis.max_l > LIBINT_MAX_AM)  // solid harmonics from libint2; the Boys table is sized for 2 l_max
     throw Error("basis '" + basis.name + "' has l = " + std::to_string(basis.max_l) +
                 "; the installed libint2 supports l <= " + std::to_string(LIBINT_MAX_AM));
   const int nbf = basis.nbf;
