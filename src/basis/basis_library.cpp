@@ -109,17 +109,9 @@ BasisSet make_basis(const Molecule& mol, const BasisLibrary& library) {
   basis.atom_ao_begin.push_back(0);
   for (int a = 0; a < mol.natoms(); ++a) {
     const int Z = mol.atoms[a].Z;
-    if (library.ecp_elements.count(Z))
-      throw Error(library.file.string(), 0,
-                  std::string("element ") + std::string(element_symbol(Z)) +
-                      " uses an effective core potential in basis '" + library.name +
-                      "'; ECPs are not supported yet");
-    auto it = library.shells.find(Z);
-    if (it == library.shells.end())
-      throw Error(library.file.string(), 0,
-                  "basis '" + library.name + "' has no functions for element " +
-                      std::string(element_symbol(Z)) + " (atom " + std::to_string(a + 1) + ")");
-    for (const auto& def : it->second) {
+    if (const std::string why = library.unusable_reason(Z); !why.empty())
+      throw Error(library.file.string(), 0, why + " (atom " + std::to_string(a + 1) + ")");
+    for (const auto& def : library.shells.at(Z)) {
       Shell s;
       s.l = def.l;
       s.exponents = def.exponents;

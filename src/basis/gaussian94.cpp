@@ -53,6 +53,8 @@ class LineReader {
     return false;
   }
   [[noreturn]] void fail(const std::string& what) const { throw Error(name_, lineno_, what); }
+  // An error inside an element's block: that element becomes unusable, the others stay.
+  [[noreturn]] void fail_block(const std::string& what) const { throw MalformedBlock{lineno_, what}; }
   int lineno() const { return lineno_; }
 
  private:
@@ -60,6 +62,51 @@ class LineReader {
   std::string name_;
   int lineno_ = 0;
 };
+
+// One shell ("S 3 1.00" or "SP 3 1.00" and its primitive lines) into `shells`; `line` is the
+// header (`f` its words, `lower` its first word in lower case) and then the last line read.
+void read_shell(LineReader& reader, std::string& line, const std::vector<std::string>& f, const std::string& lower,
+                std::vector<ShellDefinition>& shells) {
+  long nprim = 0;
+  if (f.size() < 2 || !to_int(f[1], nprim) || nprim < 1)
+    reader.fail_block("expected a shell header such as 'S 3 1.00', found '" + line + "'");
+  const bool sp = lower == "sp" || lower == "l";
+  const int l = sp ? 0 : angular_momentum(f[0]);
+  if (l < 0) reader.fail_block("unknown angular momentum '" + f[0] + "'");
+  ShellDefinition s, p;
+  s.l = l;
+  p.l = 1;
+  for (long k = 0; k < nprim; ++k) {
+    if (!reader.next(line)) reader.fail_block("file ends inside a shell");
+    auto g = split_ws(line);
+    const size_t want = sp ? 3 : 2;
+    double e = 0, c = 0, cp = 0;
+    if (g.size() < want || !to_double(g[0], e) || !to_double(g[1], c) || (sp && !to_double(g[2], cp)))
+      reader.fail_block("expected " + std::string(sp ? "'exponent s-coef p-coef'" : "'exponent coefficient'") +
+                        ", found '" + line + "'");
+    if (e <= 0) reader.fail_block("exponent must be positive");
+    s.exponents.push_back(e);
+    s.coefficients.push_back(c);
+    if (sp) {
+      p.exponents.push_back(e);
+      p.coefficients.push_back(cp);
+    }
+  }
+  shells.push_back(std::move(s));
+  if (sp) shells.push_back(std::move(p));
+}
+
+// Skips the rest of an element's block, up to and including its "****"; `line` (already read)
+// may itself be that terminator.
+void skip_block(LineReader& reader, std::string& line) {
+  auto block_end = [](const std::string& l) {
+    const auto w = split_ws(l);
+    return !w.empty() && w[0] == "****";
+  };
+  if (block_end(line)) return;
+  while (reader.next(line) && !block_end(line)) {
+  }
+}
 
 }  // namespace
 
@@ -82,9 +129,15 @@ BasisLibrary parse_gaussian94(std::istream& in, const std::string& name) {
       continue;
     }
     const bool ecp_header = lower.size() > 4 && lower.ends_with("-ecp");
-    if (repeated_Z != 0 && !ecp_header)
-      throw Error(name, repeated_line,
-                  "element " + std::string(element_symbol(repeated_Z)) + " appears twice");
+    if (repeated_Z != 0 && !ecp_header) {
+      // Two blocks for one element (def2-QZVP-RI's Ge): which one was meant is unknown.
+      lib.malformed[repeated_Z] = {repeated_line,
+                                   "element " + std::string(element_symbol(repeated_Z)) + " appears twice"};
+      lib.shells.erase(repeated_Z);
+      repeated_Z = 0;
+      skip_block(reader, line);
+      continue;
+    }
     repeated_Z = 0;
     if (first == "****") {
       current_Z = 0;
@@ -105,7 +158,7 @@ BasisLibrary parse_gaussian94(std::istream& in, const std::string& name) {
       int Z = atomic_number_or_zero(first);
       long zero = 0;
       if (Z != 0 && f.size() == 2 && to_int(f[1], zero)) {
-        if (lib.shells.count(Z)) {  // e.g. "RB 0" introducing Rb's ECP block
+        if (lib.shells.count(Z) || lib.malformed.count(Z)) {  // e.g. "RB 0" introducing Rb's ECP block
           repeated_Z = Z;
           repeated_line = reader.lineno();
           continue;
@@ -122,38 +175,37 @@ BasisLibrary parse_gaussian94(std::istream& in, const std::string& name) {
         reader.fail("unknown element '" + first + "' in element header");
       continue;
     }
-    // Shell header "S 3 1.00" or "SP 3 1.00".
-    long nprim = 0;
-    if (f.size() < 2 || !to_int(f[1], nprim) || nprim < 1)
-      reader.fail("expected a shell header such as 'S 3 1.00', found '" + line + "'");
-    const bool sp = lower == "sp" || lower == "l";
-    const int l = sp ? 0 : angular_momentum(first);
-    if (l < 0) reader.fail("unknown angular momentum '" + first + "'");
-    ShellDefinition s, p;
-    s.l = l;
-    p.l = 1;
-    for (long k = 0; k < nprim; ++k) {
-      if (!reader.next(line)) reader.fail("file ends inside a shell");
-      auto g = split_ws(line);
-      const size_t want = sp ? 3 : 2;
-      double e = 0, c = 0, cp = 0;
-      if (g.size() < want || !to_double(g[0], e) || !to_double(g[1], c) ||
-          (sp && !to_double(g[2], cp)))
-        reader.fail("expected " + std::string(sp ? "'exponent s-coef p-coef'" : "'exponent coefficient'") +
-                    ", found '" + line + "'");
-      if (e <= 0) reader.fail("exponent must be positive");
-      s.exponents.push_back(e);
-      s.coefficients.push_back(c);
-      if (sp) {
-        p.exponents.push_back(e);
-        p.coefficients.push_back(cp);
-      }
+    try {
+      read_shell(reader, line, f, lower, lib.shells[current_Z]);
+    } catch (const MalformedBlock& bad) {
+      // Psi4's library has a few such blocks (def2-TZVPP's Rb: an f exponent without its
+      // coefficient); the file's other elements stay usable.
+      lib.malformed[current_Z] = bad;
+      lib.shells.erase(current_Z);
+      skip_block(reader, line);
+      current_Z = 0;
     }
-    lib.shells[current_Z].push_back(std::move(s));
-    if (sp) lib.shells[current_Z].push_back(std::move(p));
   }
-  if (lib.shells.empty()) throw Error(name, 0, "no basis functions found (not a Gaussian94 file?)");
+  if (lib.shells.empty()) {
+    if (!lib.malformed.empty()) {
+      const MalformedBlock& bad = lib.malformed.begin()->second;
+      throw Error(name, bad.line, bad.cause);
+    }
+    throw Error(name, 0, "no basis functions found (not a Gaussian94 file?)");
+  }
   return lib;
+}
+
+std::string BasisLibrary::unusable_reason(int Z) const {
+  const std::string element(element_symbol(Z));
+  if (ecp_elements.count(Z))
+    return "element " + element + " uses an effective core potential in basis '" + name +
+           "'; ECPs are not supported yet";
+  if (auto bad = malformed.find(Z); bad != malformed.end())
+    return "basis '" + name + "': the block of element " + element + " cannot be read (line " +
+           std::to_string(bad->second.line) + ": " + bad->second.cause + ")";
+  if (!shells.count(Z)) return "basis '" + name + "' has no functions for element " + element;
+  return "";
 }
 
 BasisLibrary read_gaussian94(const std::filesystem::path& path) {

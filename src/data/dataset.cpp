@@ -34,12 +34,8 @@ BasisLibrary library_for(const std::string& name, const std::set<int>& elements)
   lib.name = name;
   lib.file = full.file;
   for (int Z : elements) {
-    auto it = full.shells.find(Z);
-    if (it == full.shells.end() || full.ecp_elements.count(Z))
-      throw Error(full.file.string(), 0,
-                  "basis '" + name + "' has no usable functions for element " +
-                      std::string(element_symbol(Z)));
-    lib.shells[Z] = it->second;
+    if (const std::string why = full.unusable_reason(Z); !why.empty()) throw Error(full.file.string(), 0, why);
+    lib.shells[Z] = full.shells.at(Z);
   }
   return lib;
 }

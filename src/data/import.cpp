@@ -33,12 +33,10 @@ int def2svp_function_count(const std::filesystem::path& file, const std::string&
   const BasisLibrary& lib = basis_library(kBasis);
   int nbf = 0;
   for (int Z : atomic_numbers) {
-    auto it = lib.shells.find(Z);
-    if (it == lib.shells.end() || lib.ecp_elements.count(Z))
+    if (const std::string why = lib.unusable_reason(Z); !why.empty())
       throw Error(file.string(), 0,
-                  fmt::format("{}: element {} (Z = {}) has no def2-SVP functions in {}", where, element_symbol(Z), Z,
-                              lib.file.string()));
-    for (const auto& shell : it->second) nbf += 2 * shell.l + 1;
+                  fmt::format("{}: {} (Z = {}; {})", where, why, Z, lib.file.string()));
+    for (const auto& shell : lib.shells.at(Z)) nbf += 2 * shell.l + 1;
   }
   return nbf;
 }

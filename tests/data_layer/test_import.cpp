@@ -175,7 +175,7 @@ TEST(CliImport, BadFilesFailCleanly) {
                     test::TestDb::blob_of(test::raw_bytes(std::vector<double>(3, 0.0))),
                     test::TestDb::blob_of(std::string(8, '\0'))});
        }},
-      {"element_without_def2svp_functions", "md17", "row id 1", "element Og (Z = 118) has no def2-SVP functions",
+      {"element_without_def2svp_functions", "md17", "row id 1", "basis 'def2-svp' has no functions for element Og (Z = 118",
        [](const fs::path& p) {
          test::TestDb db(p);
          test::create_ase_tables(db, 9);
