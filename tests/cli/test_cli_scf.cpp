@@ -66,6 +66,7 @@ TEST_P(CliScfBadInput, ClearErrorNonZeroExitNoOutput) {
   const auto& p = GetParam();
   auto c = prepare(p.name, p.xyz);
   test::write_text(c.dir / "honly.gbs", "****\nH 0\nS 1 1.00\n 1.0 1.0\n****\n");
+  test::write_text(c.dir / "bad_o.gbs", "****\nH 0\nS 1 1.00\n 1.0 1.0\n****\nO 0\nS 1 1.00\n 2.0\n****\n");
   std::string args = p.args;
   for (size_t pos; (pos = args.find("DIR/")) != std::string::npos;) args.replace(pos, 4, c.dir.string() + "/");
   auto r = test::run_hamlet("scf " + (c.dir / "mol.xyz").string() + " " + args + " --json " + c.json.string());
@@ -82,6 +83,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadInput{"element", "2\n\nO 0 0 0\nQx 0 0 1\n", "", "mol.xyz:4: unknown element 'Qx'", 1},
         BadInput{"basis_name", kWater, "--basis def2-nonexistent", "unknown basis set 'def2-nonexistent'", 1},
         BadInput{"basis_element", kWater, "--basis DIR/honly.gbs", "has no functions for element O", 1},
+        BadInput{"basis_block", kWater, "--basis DIR/bad_o.gbs",
+                 "block of element O cannot be read (line 8: expected 'exponent coefficient', found ' 2.0')", 1},
         BadInput{"multiplicity", kWater, "--multiplicity 2", "cannot have multiplicity 2", 1},
         BadInput{"not_converged", kWater, "--max-iter 3", "SCF did not converge in 3 iterations", 3},
         BadInput{"method", kWater, "--method nonsense", "unknown functional 'nonsense'", 1},
