@@ -24,42 +24,57 @@ struct PredictArgs {
   bool quiet = false;
 };
 
+// What the summary keeps of a prediction once it is written (the matrices are released).
+struct PredictedRow {
+  std::string source;
+  double homo, lumo, gap, dipole;  // Eh, Eh, Eh, e a0
+  model::Extrapolation extrapolation;
+  double seconds_inputs, seconds_model, seconds_solve;
+};
+
 int run_predict(const PredictArgs& a) {
   model::set_threads(a.threads);
   const std::vector<Molecule> molecules = read_xyz_frames(a.structures);
   const auto t0 = std::chrono::steady_clock::now();
-  const auto predictions = model::predict_structures(a.model, molecules, !a.quiet, a.overlap_filter);
+  model::PredictionWriter writer(a.out, a.model);
+  std::vector<PredictedRow> rows;
+  rows.reserve(molecules.size());
+  model::predict_structures(a.model, molecules, !a.quiet, a.overlap_filter, [&](size_t, model::Prediction& p) {
+    writer.add(p);
+    const auto& s = p.solution;
+    rows.push_back({p.molecule.source, s.homo, s.lumo, s.gap, s.dipole.norm(), p.extrapolation, p.seconds_inputs,
+                    p.seconds_model, p.seconds_solve});
+  });
+  writer.commit();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  model::write_predictions(a.out, a.model, predictions);
   if (!a.quiet) {
     fmt::print("{:>6} {:>24} {:>12} {:>12} {:>10} {:>10}\n", "#", "source", "HOMO (eV)", "LUMO (eV)", "gap (eV)",
                "|mu| (D)");
-    for (size_t k = 0; k < predictions.size(); ++k) {
-      const auto& s = predictions[k].solution;
-      fmt::print("{:>6} {:>24} {:>12.4f} {:>12.4f} {:>10.4f} {:>10.4f}\n", k, predictions[k].molecule.source,
-                 s.homo * units::kHartreeInEv, s.lumo * units::kHartreeInEv, s.gap * units::kHartreeInEv,
-                 s.dipole.norm() * units::kAuDipoleInDebye);
-    }
+    for (size_t k = 0; k < rows.size(); ++k)
+      fmt::print("{:>6} {:>24} {:>12.4f} {:>12.4f} {:>10.4f} {:>10.4f}\n", k, rows[k].source,
+                 rows[k].homo * units::kHartreeInEv, rows[k].lumo * units::kHartreeInEv,
+                 rows[k].gap * units::kHartreeInEv, rows[k].dipole * units::kAuDipoleInDebye);
   }
   std::vector<std::string> outside;
-  for (const auto& p : predictions)
-    if (p.extrapolation.flagged())
-      outside.push_back(fmt::format("{} ({}, {:.1f}x)", p.molecule.source, p.extrapolation.block, p.extrapolation.ratio));
+  for (const auto& r : rows)
+    if (r.extrapolation.flagged())
+      outside.push_back(fmt::format("{} ({}, {:.1f}x)", r.source, r.extrapolation.block, r.extrapolation.ratio));
   if (!outside.empty()) {
     fmt::print(stderr,
                "hamlet predict: warning: {} of {} structures lie outside the model's training data (a predicted "
                "block over {}x the largest of the training set, norm of F - H_SAP; their numbers are "
                "unreliable):\n",
-               outside.size(), predictions.size(), model::kExtrapolationWarning);
+               outside.size(), rows.size(), model::kExtrapolationWarning);
     for (size_t k = 0; k < outside.size() && k < 20; ++k) fmt::print(stderr, "  {}\n", outside[k]);
     if (outside.size() > 20) fmt::print(stderr, "  ... ({} more; extrapolation_ratio in {})\n", outside.size() - 20, a.out);
   }
   double inputs = 0, network = 0, solve = 0;
-  for (const auto& p : predictions) inputs += p.seconds_inputs, network += p.seconds_model, solve += p.seconds_solve;
-  const double n = static_cast<double>(predictions.size());
+  for (const auto& r : rows) inputs += r.seconds_inputs, network += r.seconds_model, solve += r.seconds_solve;
+  const double n = static_cast<double>(rows.size());
+  // The wall time includes writing the file (structure by structure, as they are predicted).
   fmt::print("hamlet predict: {} structures in {:.2f} s ({:.1f} structures/s; per structure {:.4f} s for S and "
              "H_SAP, {:.4f} s network, {:.4f} s eigenproblem and dipole) -> {}\n",
-             predictions.size(), seconds, n / std::max(seconds, 1e-9), inputs / n, network / n, solve / n, a.out);
+             rows.size(), seconds, n / std::max(seconds, 1e-9), inputs / n, network / n, solve / n, a.out);
   return kExitOk;
 }
 

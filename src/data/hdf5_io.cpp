@@ -33,7 +33,8 @@ herr_t record_error(hid_t stack, void*) {
 }
 
 void write_array(H5::Group& g, const std::string& name, const void* data, const H5::PredType& memtype,
-                 const H5::PredType& filetype, const std::vector<hsize_t>& dims, bool compress) {
+                 const H5::PredType& filetype, const std::vector<hsize_t>& dims, bool compress,
+                 bool deflate = true) {
   H5::DataSpace space(static_cast<int>(dims.size()), dims.data());
   hsize_t count = 1;
   for (auto d : dims) count *= d;
@@ -44,8 +45,10 @@ void write_array(H5::Group& g, const std::string& name, const void* data, const 
     std::vector<hsize_t> chunk(dims);
     for (auto& c : chunk) c = std::min(c, kChunkEdge);
     plist.setChunk(static_cast<int>(chunk.size()), chunk.data());
-    plist.setShuffle();
-    plist.setDeflate(kDeflateLevel);
+    if (deflate) {
+      plist.setShuffle();
+      plist.setDeflate(kDeflateLevel);
+    }
     plist.setFletcher32();  // last: the checksum covers the compressed bytes on disk
   }
   H5::DataSet ds = g.createDataSet(name, filetype, space, plist);
@@ -158,6 +161,11 @@ void write_matrix(H5::Group& g, const std::string& name, const Eigen::MatrixXd& 
   const RowMajor rm = m;
   write_array(g, name, rm.data(), H5::PredType::NATIVE_DOUBLE, H5::PredType::IEEE_F64LE,
               {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())}, compress);
+}
+void write_matrix_undeflated(H5::Group& g, const std::string& name, const Eigen::MatrixXd& m) {
+  const RowMajor rm = m;
+  write_array(g, name, rm.data(), H5::PredType::NATIVE_DOUBLE, H5::PredType::IEEE_F64LE,
+              {static_cast<hsize_t>(m.rows()), static_cast<hsize_t>(m.cols())}, true, false);
 }
 void write_vector(H5::Group& g, const std::string& name, const Eigen::VectorXd& v) {
   write_array(g, name, v.data(), H5::PredType::NATIVE_DOUBLE, H5::PredType::IEEE_F64LE,

@@ -125,13 +125,10 @@ Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Mole
   return std::move(p.F);
 }
 
-std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
-                                           const std::vector<Molecule>& molecules, bool progress,
-                                           double overlap_filter) {
+void predict_structures(const std::filesystem::path& model_path, const std::vector<Molecule>& molecules,
+                        bool progress, double overlap_filter, const PredictionSink& sink) {
   LoadedModel m = load_checkpoint(model_path);
   if (overlap_filter >= 0.0) m.model->set_overlap_filter(overlap_filter);
-  std::vector<Prediction> out;
-  out.reserve(molecules.size());
   data::Progress bar(molecules.size(), 0, progress);
   // Molecules go through the network together, up to kBatchEdges edges per pass: larger passes
   // allocate per-edge tensors above glibc's largest mmap threshold (32 MB, core/memory.hpp),
@@ -140,16 +137,17 @@ std::vector<Prediction> predict_structures(const std::filesystem::path& model_pa
   // molecules of 3-6 atoms 62 -> 110/s; 300-600 edges did equally well (README).
   // Passes run side by side, one per thread (the model is read-only; libtorch runs each pass's
   // operations on its thread): libtorch's own threads made a pass no faster (README). The inputs
-  // S and H_SAP are made between rounds, each on all threads. Only a round's graphs are held.
+  // S and H_SAP are made between rounds, each on all threads. Only a round's structures are held.
   constexpr int64_t kBatchEdges = 512, kBatchAtoms = 1024;
   const int threads = std::max(1, omp_get_max_threads());
   const size_t passes_per_round = 2 * static_cast<size_t>(threads);  // dynamic schedule: balance
   struct Pass {
-    size_t first, count;
+    size_t first, count;  // in `out`
   };
+  std::vector<Prediction> out;  // the round's, in order; out[0] is molecule `done`
   std::vector<MoleculeGraph> graphs;
   std::vector<Pass> round;
-  size_t first = 0;
+  size_t done = 0, first = 0;
   int64_t atoms = 0, edges = 0;
   auto run_round = [&] {
     if (round.empty()) return;
@@ -170,18 +168,20 @@ std::vector<Prediction> predict_structures(const std::filesystem::path& model_pa
     // wall time (what a structure costs when many are predicted).
     const double wall = since(t0);
     double busy = 0.0;
-    for (const Pass& pass : round)
-      for (size_t k = pass.first; k < pass.first + pass.count; ++k) busy += out[k].seconds_model + out[k].seconds_solve;
-    for (const Pass& pass : round)
-      for (size_t k = pass.first; k < pass.first + pass.count; ++k) {
-        if (busy > 0.0) {
-          out[k].seconds_model *= wall / busy;
-          out[k].seconds_solve *= wall / busy;
-        }
-        graphs[k] = MoleculeGraph();  // release the round's tensors
-        bar.advance();
+    for (const Prediction& p : out) busy += p.seconds_model + p.seconds_solve;
+    for (size_t k = 0; k < out.size(); ++k) {
+      if (busy > 0.0) {
+        out[k].seconds_model *= wall / busy;
+        out[k].seconds_solve *= wall / busy;
       }
+      sink(done + k, out[k]);
+      bar.advance();
+    }
+    done += out.size();
+    out.clear();
+    graphs.clear();
     round.clear();
+    first = 0;
   };
   auto end_pass = [&] {
     if (out.size() == first) return;
@@ -203,55 +203,95 @@ std::vector<Prediction> predict_structures(const std::filesystem::path& model_pa
   end_pass();
   run_round();
   bar.finish();
-  return out;
+}
+
+std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
+                                           const std::vector<Molecule>& molecules, bool progress,
+                                           double overlap_filter) {
+  std::vector<Prediction> all;
+  all.reserve(molecules.size());
+  predict_structures(model_path, molecules, progress, overlap_filter,
+                     [&](size_t, Prediction& p) { all.push_back(std::move(p)); });
+  return all;
+}
+
+namespace d = hamlet::data::detail;
+
+struct PredictionWriter::File {
+  H5::H5File h5;
+  H5::Group structures;
+};
+
+PredictionWriter::PredictionWriter(const std::filesystem::path& path, const std::filesystem::path& model_path)
+    : path_(path), temp_(data::temp_name(path)) {
+  d::guarded(path_, "cannot write predictions", [&] {
+    file_ = std::make_unique<File>();
+    file_->h5 = H5::H5File(temp_.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, d::file_access());
+    H5::Group root = file_->h5.openGroup("/");
+    d::write_attr(root, "format", std::string("hamlet-predictions"));
+    d::write_attr(root, "hamlet_version", std::string(kVersion));
+    d::write_attr(root, "model", model_path.string());
+    d::write_attr(root, "units", std::string("atomic units (Bohr, Hartree, e*a0)"));
+    d::write_attr(root, "ao_order", std::string("hamlet (ARCHITECTURE.md)"));
+    file_->structures = file_->h5.createGroup("structures");
+  });
+}
+
+PredictionWriter::~PredictionWriter() {
+  if (committed_) return;
+  try {
+    d::guarded(path_, "cannot close predictions", [&] { file_.reset(); });
+  } catch (...) {  // a destructor must not throw; the file is removed below either way
+  }
+  std::error_code ec;
+  std::filesystem::remove(temp_, ec);
+}
+
+void PredictionWriter::add(const Prediction& p) {
+  if (!file_) throw Error(path_.string() + ": the predictions file is already closed");
+  d::guarded(path_, "cannot write predictions", [&] {
+    H5::Group g = file_->structures.createGroup(data::entry_name(static_cast<std::int64_t>(count_)));
+    d::write_attr(g, "source", p.molecule.source);
+    std::vector<int> Z;
+    Eigen::MatrixXd pos(p.molecule.natoms(), 3);
+    for (int i = 0; i < p.molecule.natoms(); ++i) {
+      Z.push_back(p.molecule.atoms[i].Z);
+      pos.row(i) = p.molecule.atoms[i].position.transpose();
+    }
+    d::write_ints(g, "atomic_numbers", Z);
+    d::write_matrix(g, "positions", pos);
+    d::write_matrix_undeflated(g, "F", p.F);
+    d::write_matrix_undeflated(g, "S", p.S);
+    d::write_vector(g, "orbital_energies", p.solution.orbital_energies);
+    d::write_attr(g, "homo", p.solution.homo);
+    d::write_attr(g, "lumo", p.solution.lumo);
+    d::write_attr(g, "gap", p.solution.gap);
+    d::write_attr(g, "n_occupied", p.solution.n_occupied);
+    d::write_vector(g, "dipole", p.solution.dipole);
+    if (p.extrapolation.ratio > 0.0) {
+      d::write_attr(g, "extrapolation_ratio", p.extrapolation.ratio);
+      d::write_attr(g, "extrapolation_block", p.extrapolation.block);
+    }
+  });
+  ++count_;
+}
+
+void PredictionWriter::commit() {
+  if (!file_) throw Error(path_.string() + ": the predictions file is already closed");
+  d::guarded(path_, "cannot write predictions", [&] {
+    file_->structures.close();
+    file_->h5.close();
+    file_.reset();
+  });
+  data::durable_rename(temp_, path_);
+  committed_ = true;
 }
 
 void write_predictions(const std::filesystem::path& path, const std::filesystem::path& model_path,
                        const std::vector<Prediction>& predictions) {
-  namespace d = hamlet::data::detail;
-  const std::filesystem::path tmp = data::temp_name(path);
-  try {
-    d::guarded(path, "cannot write predictions", [&] {
-      H5::H5File file(tmp.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, d::file_access());
-      H5::Group root = file.openGroup("/");
-      d::write_attr(root, "format", std::string("hamlet-predictions"));
-      d::write_attr(root, "hamlet_version", std::string(kVersion));
-      d::write_attr(root, "model", model_path.string());
-      d::write_attr(root, "units", std::string("atomic units (Bohr, Hartree, e*a0)"));
-      d::write_attr(root, "ao_order", std::string("hamlet (ARCHITECTURE.md)"));
-      H5::Group all = file.createGroup("structures");
-      for (size_t k = 0; k < predictions.size(); ++k) {
-        const auto& p = predictions[k];
-        H5::Group g = all.createGroup(data::entry_name(static_cast<std::int64_t>(k)));
-        d::write_attr(g, "source", p.molecule.source);
-        std::vector<int> Z;
-        Eigen::MatrixXd pos(p.molecule.natoms(), 3);
-        for (int i = 0; i < p.molecule.natoms(); ++i) {
-          Z.push_back(p.molecule.atoms[i].Z);
-          pos.row(i) = p.molecule.atoms[i].position.transpose();
-        }
-        d::write_ints(g, "atomic_numbers", Z);
-        d::write_matrix(g, "positions", pos);
-        d::write_matrix(g, "F", p.F);
-        d::write_matrix(g, "S", p.S);
-        d::write_vector(g, "orbital_energies", p.solution.orbital_energies);
-        d::write_attr(g, "homo", p.solution.homo);
-        d::write_attr(g, "lumo", p.solution.lumo);
-        d::write_attr(g, "gap", p.solution.gap);
-        d::write_attr(g, "n_occupied", p.solution.n_occupied);
-        d::write_vector(g, "dipole", p.solution.dipole);
-        if (p.extrapolation.ratio > 0.0) {
-          d::write_attr(g, "extrapolation_ratio", p.extrapolation.ratio);
-          d::write_attr(g, "extrapolation_block", p.extrapolation.block);
-        }
-      }
-    });
-    data::durable_rename(tmp, path);
-  } catch (...) {
-    std::error_code ec;
-    std::filesystem::remove(tmp, ec);
-    throw;
-  }
+  PredictionWriter writer(path, model_path);
+  for (const auto& p : predictions) writer.add(p);
+  writer.commit();
 }
 
 }  // namespace hamlet::model

@@ -3,6 +3,8 @@
 // what follows from F: orbital energies, HOMO/LUMO/gap, density and dipole (closed shells).
 #include <Eigen/Core>
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -48,13 +50,41 @@ Prediction predict_structure(LoadedModel& model, const Molecule& mol);
 Eigen::MatrixXd predict_fock(const std::filesystem::path& model_path, const Molecule& mol,
                              double overlap_filter = -1.0, Extrapolation* extrapolation = nullptr);
 
+// Receives each finished prediction in input order (its index in `molecules`); the prediction
+// is released when the call returns, so memory stays bounded by one round of network passes
+// (a QM9-size structure holds ~1.2 MB of matrices: 100 000 of them would not fit in RAM).
+using PredictionSink = std::function<void(size_t index, Prediction& prediction)>;
+
 // Loads the model once and predicts every structure, several molecules per network pass
 // (the same F as one by one); progress bar on stderr when asked.
+void predict_structures(const std::filesystem::path& model_path, const std::vector<Molecule>& molecules,
+                        bool progress, double overlap_filter, const PredictionSink& sink);
+// The same, all predictions kept (for a few structures).
 std::vector<Prediction> predict_structures(const std::filesystem::path& model_path,
                                            const std::vector<Molecule>& molecules, bool progress,
                                            double overlap_filter = -1.0);
 
-// Writes predictions to an HDF5 file atomically (format in src/model/README.md).
+// Writes predictions one at a time into an HDF5 file (format in src/model/README.md) under a
+// temporary name next to `path`; commit() moves it into place. Destroyed uncommitted (an error
+// on the way), it removes the temporary file: nothing half-written is left.
+class PredictionWriter {
+ public:
+  PredictionWriter(const std::filesystem::path& path, const std::filesystem::path& model_path);
+  ~PredictionWriter();
+  PredictionWriter(const PredictionWriter&) = delete;
+  PredictionWriter& operator=(const PredictionWriter&) = delete;
+  void add(const Prediction& prediction);
+  void commit();
+
+ private:
+  struct File;
+  std::unique_ptr<File> file_;
+  std::filesystem::path path_, temp_;
+  size_t count_ = 0;
+  bool committed_ = false;
+};
+
+// All at once (PredictionWriter).
 void write_predictions(const std::filesystem::path& path, const std::filesystem::path& model_path,
                        const std::vector<Prediction>& predictions);
 

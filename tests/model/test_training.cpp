@@ -282,6 +282,31 @@ TEST_F(Training, PredictAndEvaluate) {
   }
   model::write_predictions(dir_ / "pred.h5", model, preds);
   EXPECT_TRUE(fs::exists(dir_ / "pred.h5"));
+  // Streamed: each prediction reaches the sink once, in input order, as predict_structures
+  // returns them; a writer that is not committed leaves no file behind.
+  {
+    std::vector<Molecule> many;
+    // 1800 edges: 4 passes, 2 rounds of 2 on one thread.
+    for (int r = 0; r < 100; ++r) many.insert(many.end(), mols.begin(), mols.end());
+    std::vector<size_t> order;
+    const int saved_threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    model::predict_structures(model, many, false, -1.0, [&](size_t k, model::Prediction& p) {
+      order.push_back(k);
+      EXPECT_LT((p.F - preds[k % 2].F).cwiseAbs().maxCoeff(), 1e-6) << k;
+      EXPECT_EQ(p.molecule.source, many[k].source);
+    });
+    omp_set_num_threads(saved_threads);
+    ASSERT_EQ(order.size(), many.size());
+    for (size_t k = 0; k < order.size(); ++k) EXPECT_EQ(order[k], k);
+    {
+      model::PredictionWriter unfinished(dir_ / "unfinished.h5", model);
+      unfinished.add(preds[0]);
+    }
+    EXPECT_FALSE(fs::exists(dir_ / "unfinished.h5"));
+    for (const auto& e : fs::directory_iterator(dir_))
+      EXPECT_EQ(e.path().filename().string().find("unfinished"), std::string::npos) << e.path();
+  }
 
   model::EvalOptions e;
   e.model = model;
