@@ -80,6 +80,7 @@ inline void transpose_8x8(__m512d r[8]) {
 // Each lane's 8 Taylor coefficients F_{m..m+7}(T_i) are adjacent in its table row: 8 row loads
 // and a transpose cost half of 8 gathers (measured on the dev VM's AMD EPYC).
 void BoysBatch::eval(int m_max, int count, const double* T, double* exp_minus_T, double* F, int stride) const {
+  if (!exp_minus_T && m_max != 0) throw Error("BoysBatch::eval: exp(-T) is needed for orders above 0");
   static_assert(kTaylorOrder == 7 && kWidth == 8);
   const __m512d inverse_spacing = _mm512_set1_pd(kInverseSpacing), spacing = _mm512_set1_pd(kSpacing);
   const __m512d half = _mm512_set1_pd(0.5), one = _mm512_set1_pd(1.0);
@@ -97,16 +98,21 @@ void BoysBatch::eval(int m_max, int count, const double* T, double* exp_minus_T,
       c[l] = _mm512_loadu_pd(&table_[static_cast<size_t>(row[l]) * columns_ + 1 + m_max]);
     transpose_8x8(c);
     __m512d f = c[kTaylorOrder], e = one;
-    for (int j = kTaylorOrder - 1; j >= 0; --j) {
-      const __m512d step = _mm512_mul_pd(d, _mm512_set1_pd(1.0 / (j + 1)));
-      f = _mm512_fmadd_pd(step, f, c[j]);
-      e = _mm512_fmadd_pd(step, e, one);
+    if (exp_minus_T) {
+      for (int j = kTaylorOrder - 1; j >= 0; --j) {
+        const __m512d step = _mm512_mul_pd(d, _mm512_set1_pd(1.0 / (j + 1)));
+        f = _mm512_fmadd_pd(step, f, c[j]);
+        e = _mm512_fmadd_pd(step, e, one);
+      }
+      const __m512d exp_at_row = _mm512_i32gather_pd(_mm256_mullo_epi32(i, columns), table_.data(), 8);
+      _mm512_storeu_pd(exp_minus_T + k, _mm512_mul_pd(exp_at_row, e));
+    } else {
+      for (int j = kTaylorOrder - 1; j >= 0; --j)
+        f = _mm512_fmadd_pd(_mm512_mul_pd(d, _mm512_set1_pd(1.0 / (j + 1))), f, c[j]);
     }
-    const __m512d exp_at_row = _mm512_i32gather_pd(_mm256_mullo_epi32(i, columns), table_.data(), 8);
-    _mm512_storeu_pd(exp_minus_T + k, _mm512_mul_pd(exp_at_row, e));
     _mm512_storeu_pd(top + k, f);
   }
-  downward_recursion(m_max, count, T, exp_minus_T, F, stride);
+  if (exp_minus_T) downward_recursion(m_max, count, T, exp_minus_T, F, stride);
 }
 #else
 void BoysBatch::eval(int m_max, int count, const double* T, double* exp_minus_T, double* F, int stride) const {
@@ -116,10 +122,23 @@ void BoysBatch::eval(int m_max, int count, const double* T, double* exp_minus_T,
 
 void BoysBatch::eval_portable(int m_max, int count, const double* T, double* exp_minus_T, double* F,
                               int stride) const {
+  if (!exp_minus_T && m_max != 0) throw Error("BoysBatch::eval: exp(-T) is needed for orders above 0");
   const double* table = table_.data();
   const int columns = columns_;
   double* top = F + static_cast<size_t>(m_max) * stride;
   count = padded(count);
+  if (!exp_minus_T) {  // m_max == 0: F_0 alone
+#pragma omp simd
+    for (int k = 0; k < count; ++k) {
+      const int i = static_cast<int>(T[k] * kInverseSpacing + 0.5);
+      const double d = i * kSpacing - T[k];
+      const double* row = table + static_cast<size_t>(i) * columns;
+      double f = row[1 + kTaylorOrder];
+      for (int j = kTaylorOrder - 1; j >= 0; --j) f = row[1 + j] + d * f * (1.0 / (j + 1));
+      top[k] = f;
+    }
+    return;
+  }
 #pragma omp simd
   for (int k = 0; k < count; ++k) {
     const int i = static_cast<int>(T[k] * kInverseSpacing + 0.5);

@@ -100,6 +100,27 @@ TEST(BoysBatch, TopOrderDoesNotMatter) {
   }
 }
 
+// F_0 without exp(-T) (a null exp_minus_T, m_max = 0) is the same F_0, bit for bit, on both
+// paths; higher orders need exp(-T) and refuse a null pointer.
+TEST(BoysBatch, ZerothOrderWithoutExponential) {
+  const BoysBatch boys(10, 60.0);
+  const auto T = test_arguments(boys.max_argument());
+  auto fast = [](const BoysBatch& b, auto... args) { b.eval(args...); };
+  auto portable = [](const BoysBatch& b, auto... args) { b.eval_portable(args...); };
+  auto without_exp = [](auto eval) {
+    return [eval](const BoysBatch& b, int m, int count, const double* t, double*, double* F, int stride) {
+      eval(b, m, count, t, static_cast<double*>(nullptr), F, stride);
+    };
+  };
+  for (const auto& [with, without] : {std::pair{evaluate(boys, 0, T, fast), evaluate(boys, 0, T, without_exp(fast))},
+                                      std::pair{evaluate(boys, 0, T, portable),
+                                                evaluate(boys, 0, T, without_exp(portable))}})
+    EXPECT_EQ(with.F, without.F);
+  std::vector<double> t(8, 1.0), F(16);
+  EXPECT_ANY_THROW(boys.eval(1, 8, t.data(), nullptr, F.data(), 8));
+  EXPECT_ANY_THROW(boys.eval_portable(1, 8, t.data(), nullptr, F.data(), 8));
+}
+
 TEST(BoysBatch, RejectsInvalidRange) {
   EXPECT_ANY_THROW(BoysBatch(-1, 10.0));
   EXPECT_ANY_THROW(BoysBatch(4, 0.0));

@@ -64,13 +64,15 @@ std::vector<double> test_exponents(int nexp) {
 
 // Our McMurchie–Davidson integrals against libint2's three-centre Coulomb integrals, which
 // compute the same sum independently (and libint2's nuclear attraction for the point charges).
-// Water in def2-TZVP has f functions (L = la + lb up to 6). Measured max difference without point
-// charges: 2.7e-15 (water TZVP) and 5.3e-15 (ethanol SVP), entries up to ~1 Eh; with them 2.1e-14 and
-// 1.4e-14.
+// L = la + lb reaches 4 in def2-SVP, 6 in def2-TZVP (f) and 8 in def2-QZVP (g on O; the
+// recursion's generic path above L = 6). Measured max difference without point charges:
+// 2.7e-15 (water TZVP), 5.3e-15 (ethanol SVP), 5.0e-15 (water QZVP); entries up to ~1 Eh; with them 2.1e-14,
+// 1.4e-14 and 1.4e-13.
 TEST(GaussianCharges, MatchLibintThreeCentreIntegrals) {
   const int nexp = 12;
   for (const bool points : {false, true})
-  for (const auto& [name, basis_name] : {std::pair{"water", "def2-tzvp"}, std::pair{"ethanol", "def2-svp"}}) {
+  for (const auto& [name, basis_name] : {std::pair{"water", "def2-tzvp"}, std::pair{"ethanol", "def2-svp"},
+                                          std::pair{"water", "def2-qzvp"}}) {
     const Molecule mol = named_molecule(name);
     const BasisSet basis = load_basis(mol, basis_name);
     const auto sites = test_sites(mol, nexp, points);
