@@ -66,7 +66,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   double beyond_max_ref = 0.0, beyond_pairs = 0.0, all_pairs = 0.0;
   const double cutoff = m.model->config().cutoff;
   std::map<std::string, Mean> by_pair;
-  std::vector<double> ref_elements, pred_elements, ref_eps, pred_eps;
+  train::ParitySample fock_points, eps_points;
   double largest_extrapolation = 0.0;
   nlohmann::json outside = nlohmann::json::array();
   data::Progress progress(positions.size(), 0, o.progress);
@@ -111,10 +111,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     h_all.add((F - F_ref).cwiseAbs().sum(), F.size());
     if (e.H_sap.size()) h_sap.add((e.H_sap - F_ref).cwiseAbs().sum(), F.size());
     for (int i = 0; i < F.rows(); ++i)
-      for (int j = 0; j <= i; ++j) {
-        ref_elements.push_back(F_ref(i, j));
-        pred_elements.push_back(F(i, j));
-      }
+      for (int j = 0; j <= i; ++j) fock_points.add(F_ref(i, j), F(i, j));
 
     const BasisSet basis = reader.basis(e);
     const FockSolution pred = solve_fock(mol, basis, F, e.S);
@@ -133,8 +130,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     }
     for (int i = 0; i < nocc; ++i) {
       eps_occ.add(std::abs(pred.orbital_energies(i) - ref.orbital_energies(i)));
-      ref_eps.push_back(ref.orbital_energies(i) * units::kHartreeInEv);
-      pred_eps.push_back(pred.orbital_energies(i) * units::kHartreeInEv);
+      eps_points.add(ref.orbital_energies(i) * units::kHartreeInEv, pred.orbital_energies(i) * units::kHartreeInEv);
       const Eigen::VectorXd a = pred.coefficients.col(i), b = ref.coefficients.col(i);
       cosine.add(std::abs(a.dot(b)) / (a.norm() * b.norm()));
     }
@@ -230,9 +226,10 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   if (!o.plots_dir.empty()) {
     std::filesystem::create_directories(o.plots_dir);
     train::parity_plot(o.plots_dir / "parity_fock.png", "Fock matrix elements (lower triangle)",
-                       "reference F (Eh)", "predicted F (Eh)", ref_elements, pred_elements);
+                       "reference F (Eh)", "predicted F (Eh)", fock_points.references(),
+                       fock_points.predictions());
     train::parity_plot(o.plots_dir / "parity_orbital_energies.png", "occupied orbital energies",
-                       "reference (eV)", "predicted (eV)", ref_eps, pred_eps);
+                       "reference (eV)", "predicted (eV)", eps_points.references(), eps_points.predictions());
   }
   return r;
 }

@@ -357,4 +357,28 @@ PlotResult parity_plot(const std::filesystem::path& path, const std::string& tit
   return result;
 }
 
+ParitySample::ParitySample(std::size_t capacity) : capacity_(capacity) {
+  if (capacity == 0) throw Error("ParitySample: the capacity must be positive");
+}
+
+void ParitySample::add(double reference, double predicted) {
+  ++offered_;
+  if (xs_.size() < capacity_) {
+    xs_.push_back(reference);
+    ys_.push_back(predicted);
+    return;
+  }
+  // Keep the new point with probability capacity / offered, in place of a random one.
+  state_ += 0x9E3779B97F4A7C15ull;
+  std::uint64_t z = state_;
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  z ^= z >> 31;
+  const std::uint64_t slot = z % offered_;  // modulo bias < offered / 2^64: negligible
+  if (slot < capacity_) {
+    xs_[slot] = reference;
+    ys_[slot] = predicted;
+  }
+}
+
 }  // namespace hamlet::train

@@ -331,5 +331,36 @@ TEST_F(PlotFiles, BadInput) {
   EXPECT_EQ(line_plot(dir_ / "l.png", "", "", "", {{"", {3}, {3}, {}}}).points, 1u);
 }
 
+// Every point up to the capacity; beyond it a fixed-size sample, the same every run, that
+// draws evenly from the whole stream (the mean offered index of a uniform sample is ~N/2).
+TEST(ParitySample, KeepsAllThenAUniformSample) {
+  ParitySample few(10);
+  for (int k = 0; k < 7; ++k) few.add(k, -k);
+  EXPECT_EQ(few.references(), (std::vector<double>{0, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(few.predictions()[6], -6.0);
+
+  const int n = 200000;
+  ParitySample a(1000), b(1000);
+  for (int k = 0; k < n; ++k) {
+    a.add(k, 2.0 * k);
+    b.add(k, 2.0 * k);
+  }
+  EXPECT_EQ(a.offered(), static_cast<size_t>(n));
+  ASSERT_EQ(a.references().size(), 1000u);
+  EXPECT_EQ(a.references(), b.references());
+  double mean = 0.0;
+  int late = 0;
+  for (size_t i = 0; i < 1000; ++i) {
+    EXPECT_EQ(a.predictions()[i], 2.0 * a.references()[i]);  // pairs stay together
+    mean += a.references()[i] / 1000.0;
+    late += a.references()[i] >= n / 2;
+  }
+  // Uniform over [0, n): mean n/2 with standard error n / sqrt(12 * 1000) ~ 1830; half the
+  // points from the second half, standard error ~16. Bounds at ~4 standard errors.
+  EXPECT_NEAR(mean, n / 2.0, 7500.0);
+  EXPECT_NEAR(late, 500, 64);
+  EXPECT_ANY_THROW(ParitySample(0));
+}
+
 }  // namespace
 }  // namespace hamlet::train
