@@ -20,7 +20,7 @@ class BoysBatch {
   // to padded(count), so that no lane is left to a scalar remainder: the arrays must hold that
   // many entries, and T's beyond count must be valid arguments too (e.g. zeros). With
   // m_max == 0, exp_minus_T may be null: F_0 alone, without exp(-T) (which only the recursion
-  // needs; skipping it saves ~1/3 of the work).
+  // needs: its table gather and Taylor sum are skipped).
   void eval(int m_max, int count, const double* T, double* exp_minus_T, double* F, int stride) const;
 
   // The same without AVX-512 intrinsics (gathers, by the compiler): what eval runs on other
