@@ -222,8 +222,9 @@ struct PredictionWriter::File {
   H5::Group structures;
 };
 
-PredictionWriter::PredictionWriter(const std::filesystem::path& path, const std::filesystem::path& model_path)
-    : path_(path), temp_(data::temp_name(path)) {
+PredictionWriter::PredictionWriter(const std::filesystem::path& path, const std::filesystem::path& model_path,
+                                   bool matrices)
+    : path_(path), temp_(data::temp_name(path)), matrices_(matrices) {
   d::guarded(path_, "cannot write predictions", [&] {
     file_ = std::make_unique<File>();
     file_->h5 = H5::H5File(temp_.string(), H5F_ACC_TRUNC, H5::FileCreatPropList::DEFAULT, d::file_access());
@@ -233,6 +234,7 @@ PredictionWriter::PredictionWriter(const std::filesystem::path& path, const std:
     d::write_attr(root, "model", model_path.string());
     d::write_attr(root, "units", std::string("atomic units (Bohr, Hartree, e*a0)"));
     d::write_attr(root, "ao_order", std::string("hamlet (ARCHITECTURE.md)"));
+    d::write_bool_attr(root, "matrices", matrices_);  // F and S stored
     file_->structures = file_->h5.createGroup("structures");
   });
 }
@@ -260,8 +262,10 @@ void PredictionWriter::add(const Prediction& p) {
     }
     d::write_ints(g, "atomic_numbers", Z);
     d::write_matrix(g, "positions", pos);
-    d::write_matrix_undeflated(g, "F", p.F);
-    d::write_matrix_undeflated(g, "S", p.S);
+    if (matrices_) {
+      d::write_matrix_undeflated(g, "F", p.F);
+      d::write_matrix_undeflated(g, "S", p.S);
+    }
     d::write_vector(g, "orbital_energies", p.solution.orbital_energies);
     d::write_attr(g, "homo", p.solution.homo);
     d::write_attr(g, "lumo", p.solution.lumo);

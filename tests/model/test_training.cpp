@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "data/conformers.hpp"
 #include "data/datagen.hpp"
+#include "data/hdf5_io.hpp"
 #include "data/split.hpp"
 #include "model/checkpoint.hpp"
 #include "model/dataset_graphs.hpp"
@@ -306,6 +307,20 @@ TEST_F(Training, PredictAndEvaluate) {
     EXPECT_FALSE(fs::exists(dir_ / "unfinished.h5"));
     for (const auto& e : fs::directory_iterator(dir_))
       EXPECT_EQ(e.path().filename().string().find("unfinished"), std::string::npos) << e.path();
+    // Without matrices (hamlet predict --no-matrices): the properties, no F or S.
+    {
+      model::PredictionWriter small(dir_ / "small.h5", model, /*matrices=*/false);
+      small.add(preds[0]);
+      small.commit();
+    }
+    H5::H5File both((dir_ / "pred.h5").string(), H5F_ACC_RDONLY), small((dir_ / "small.h5").string(), H5F_ACC_RDONLY);
+    EXPECT_TRUE(data::detail::read_bool_attr(both.openGroup("/"), "matrices"));
+    EXPECT_FALSE(data::detail::read_bool_attr(small.openGroup("/"), "matrices"));
+    const H5::Group with = both.openGroup("structures/00000000"), without = small.openGroup("structures/00000000");
+    EXPECT_TRUE(with.nameExists("F") && with.nameExists("S"));
+    EXPECT_FALSE(without.nameExists("F") || without.nameExists("S"));
+    EXPECT_EQ(data::detail::read_vector(without, "orbital_energies"), preds[0].solution.orbital_energies);
+    EXPECT_EQ(data::detail::read_double_attr(without, "gap"), preds[0].solution.gap);
   }
 
   model::EvalOptions e;
