@@ -327,7 +327,7 @@ Eigen::MatrixXd gaussian_charge_attraction(const BasisSet& basis, const std::vec
             const double coef = sa.coefficients[pa] * sb.coefficients[pb];
             const double K_AB = std::exp(-a * b / p * AB.squaredNorm());
             const double potential = max_potential + point_charges * 2.0 * std::sqrt(p / std::numbers::pi);
-            const double pi_over_p = std::numbers::pi / p;  // x sqrt(x): std::pow costs ~20x more
+            const double pi_over_p = std::numbers::pi / p;  // (pi/p)^1.5 as x sqrt(x), without std::pow
             if (std::abs(coef) * K_AB * pi_over_p * std::sqrt(pi_over_p) * potential < kPrimitiveScreen)
               continue;
             const Eigen::Vector3d P = (a * sa.center + b * sb.center) / p;
