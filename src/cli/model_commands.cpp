@@ -100,12 +100,15 @@ void print_report(const nlohmann::json& r) {
   fmt::print("  {:<34} {:>14}\n", "H MAE, on-site (µEh)", num("h_mae_onsite_ueh", "{:.1f}"));
   fmt::print("  {:<34} {:>14}\n", "H MAE, off-site (µEh)", num("h_mae_offsite_ueh", "{:.1f}"));
   fmt::print("  {:<34} {:>14}\n", "SAP guess H MAE, baseline (µEh)", num("h_mae_sap_ueh", "{:.1f}"));
+  fmt::print("  {:<34} {:>14}\n", "H RMS, Löwdin basis, ML / SAP (µEh)",
+             num("h_orthonormal_rms_ueh", "{:.0f}") + " / " + num("h_orthonormal_rms_sap_ueh", "{:.0f}"));
   fmt::print("  {:<34} {:>14}\n", "occupied eps MAE (µEh)", num("eps_occ_mae_ueh", "{:.1f}"));
   fmt::print("  {:<34} {:>14}\n", "HOMO MAE (meV)", num("homo_mae_mev", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "LUMO MAE (meV)", num("lumo_mae_mev", "{:.2f}"));
   fmt::print("  {:<34} {:>14}\n", "gap MAE (meV)", num("gap_mae_mev", "{:.2f}"));
   if (r.contains("reference_in_model_form")) {
     fmt::print("  {:<34} {:>14}\n", "  reference F in the model's form:", "");
+    fmt::print("  {:<34} {:>14}\n", "  H RMS, Löwdin basis (µEh)", num("reference_in_model_form/h_orthonormal_rms_ueh", "{:.0f}"));
     fmt::print("  {:<34} {:>14}\n", "  HOMO / LUMO / gap MAE (meV)",
                num("reference_in_model_form/homo_mae_mev", "{:.0f}") + " / " +
                    num("reference_in_model_form/lumo_mae_mev", "{:.0f}") + " / " +

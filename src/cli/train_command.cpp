@@ -47,6 +47,7 @@ model::TrainOptions train_options_from_config(const train::Config& c) {
   o.eigenvalue_weight = c.get<double>("optim.eigenvalue_weight");
   o.eigenvalue_virtuals = c.get<int>("optim.eigenvalue_virtuals");
   o.rotation_weight = c.get<double>("optim.rotation_weight");
+  o.orthonormal_weight = c.get<double>("optim.orthonormal_weight");
   o.early_stopping_patience = c.get<int>("optim.early_stopping_patience");
   o.max_minutes = c.get<double>("optim.max_minutes");
   o.seed = c.get<std::uint64_t>("run.seed");
@@ -86,9 +87,12 @@ int run_train(const TrainArgs& a) {
         r.validation_eps_occ_mae_ueh >= 0 ? fmt::format("  val ε_occ MAE {:.0f} µEh", r.validation_eps_occ_mae_ueh) : "";
     const std::string rotation =
         r.validation_rotation_rms >= 0 ? fmt::format("  val rotation RMS {:.2e}", r.validation_rotation_rms) : "";
-    fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh{}{}  {:.1f} mol/s\n",
+    const std::string orthonormal = r.validation_orthonormal_rms_ueh >= 0
+                                        ? fmt::format("  val orthonormal RMS {:.0f} µEh", r.validation_orthonormal_rms_ueh)
+                                        : "";
+    fmt::print(stderr, "\r\033[K  epoch {:4d}  lr {:.2e}  train {:.4e}  val {:.4e}  val MAE {:.1f} µEh{}{}{}  {:.1f} mol/s\n",
                r.epoch, r.learning_rate, r.train_loss, r.validation_loss, r.validation_mae_ueh, eps, rotation,
-               r.molecules_per_second);
+               orthonormal, r.molecules_per_second);
   });
   fmt::print("hamlet train: {} train / {} validation / {} test structures; stopped: {}\n", result.train_molecules,
              result.validation_molecules, result.test_molecules, result.stop_reason);

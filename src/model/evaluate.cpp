@@ -57,6 +57,9 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
 
   Mean h_all, h_on, h_off, h_sap, eps_occ, homo, lumo, gap, cosine, dipole, density, density_sap, it_ml, it_sap, it_sad,
       it_ref, t_pred, t_scf, t_scf_ml;
+  // Squared errors of F in the Löwdin basis, S^-1/2 (F - F_ref) S^-1/2: the error the orbitals see
+  // (the per-element MAE weighs near-linear dependencies like any other direction).
+  Mean orth, orth_sap, orth_form;
   // Atom pairs beyond the model's cutoff: their blocks are not predicted (delta models keep H_SAP
   // there, full models zero); how large the reference F is there, and the error it leaves.
   Mean beyond_error;
@@ -114,6 +117,13 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
       for (int j = 0; j <= i; ++j) fock_points.add(F_ref(i, j), F(i, j));
 
     const BasisSet basis = reader.basis(e);
+    const Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> overlap(e.S);
+    const Eigen::MatrixXd inverse_sqrt_S = overlap.operatorInverseSqrt();
+    const auto orthonormal_squares = [&](const Eigen::MatrixXd& M) {
+      return (inverse_sqrt_S * (M - F_ref) * inverse_sqrt_S).squaredNorm();
+    };
+    orth.add(orthonormal_squares(F), F.size());
+    if (e.H_sap.size()) orth_sap.add(orthonormal_squares(e.H_sap), F.size());
     const FockSolution pred = solve_fock(mol, basis, F, e.S);
     const FockSolution ref = solve_fock(mol, basis, F_ref, e.S);
     const int nocc = ref.n_occupied;
@@ -121,6 +131,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     {
       const FockSolution form = solve_fock(mol, basis, F_form, e.S);
       form_h.add((F_form - F_ref).cwiseAbs().sum(), F_form.size());
+      orth_form.add(orthonormal_squares(F_form), F_form.size());
       for (int i = 0; i < nocc; ++i) form_eps_occ.add(std::abs(form.orbital_energies(i) - ref.orbital_energies(i)));
       form_homo.add(std::abs(form.homo - ref.homo) * units::kHartreeInEv * 1e3);
       if (std::isfinite(ref.lumo)) {
@@ -141,7 +152,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
     }
     dipole.add((pred.dipole - e.dipole).norm() * units::kAuDipoleInDebye);
     // The guess density's distance from the reference, in the Löwdin (orthonormal) basis.
-    const Eigen::MatrixXd sqrt_S = Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd>(e.S).operatorSqrt();
+    const Eigen::MatrixXd sqrt_S = overlap.operatorSqrt();
     density.add((sqrt_S * (pred.density - ref.density) * sqrt_S).norm());
     if (e.H_sap.size())
       density_sap.add((sqrt_S * (solve_fock(mol, basis, e.H_sap, e.S).density - ref.density) * sqrt_S).norm());
@@ -187,6 +198,8 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
                       {"h_mae_onsite_ueh", 1e6 * h_on.value()},
                       {"h_mae_offsite_ueh", 1e6 * h_off.value()},
                       {"h_mae_sap_ueh", 1e6 * h_sap.value()},
+                      {"h_orthonormal_rms_ueh", 1e6 * std::sqrt(orth.value())},
+                      {"h_orthonormal_rms_sap_ueh", 1e6 * std::sqrt(orth_sap.value())},
                       {"eps_occ_mae_ueh", 1e6 * eps_occ.value()},
                       {"homo_mae_mev", homo.value()},
                       {"lumo_mae_mev", lumo.value()},
@@ -211,6 +224,7 @@ nlohmann::json evaluate_model(const EvalOptions& o) {
   for (const auto& [name, mean] : by_pair) pairs[name] = {{"h_mae_ueh", 1e6 * mean.value()}, {"elements", mean.n}};
   r["by_element_pair"] = pairs;
   r["reference_in_model_form"] = {{"h_mae_ueh", 1e6 * form_h.value()},
+                                   {"h_orthonormal_rms_ueh", 1e6 * std::sqrt(orth_form.value())},
                                    {"eps_occ_mae_ueh", 1e6 * form_eps_occ.value()},
                                    {"homo_mae_mev", form_homo.value()},
                                    {"lumo_mae_mev", form_lumo.value()},

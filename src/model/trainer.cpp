@@ -20,6 +20,7 @@
 #include "model/dataset_graphs.hpp"
 #include "model/orbital_energy_loss.hpp"
 #include "model/orbital_rotation_loss.hpp"
+#include "model/orthonormal_matrix_loss.hpp"
 #include "train/plot.hpp"
 
 namespace hamlet::model {
@@ -44,6 +45,7 @@ void validate(const TrainOptions& o) {
   require(o.eigenvalue_weight >= 0 && o.eigenvalue_virtuals >= 0,
           "optim.eigenvalue_weight and optim.eigenvalue_virtuals must be >= 0");
   require(o.rotation_weight >= 0, "optim.rotation_weight must be >= 0");
+  require(o.orthonormal_weight >= 0, "optim.orthonormal_weight must be >= 0");
   require(o.validation_fraction >= 0 && o.test_fraction >= 0 && o.validation_fraction + o.test_fraction < 1,
           "data.validation_fraction + data.test_fraction must be below 1");
   o.model.validate();
@@ -78,16 +80,18 @@ double learning_rate(const TrainOptions& o, int64_t step, int64_t steps_per_epoc
 struct MoleculeTerms {
   const OrbitalEnergyTarget* spectrum = nullptr;
   const OrbitalRotationTarget* rotation = nullptr;
+  const OrthonormalMatrixTarget* orthonormal = nullptr;
 };
 
 // The terms' units: H_SAP's own errors on the training set.
 struct TermUnits {
-  double eigenvalue = 1.0, rotation = 1.0;
+  double eigenvalue = 1.0, rotation = 1.0, orthonormal = 1.0;
 };
 
 // What validation reports of the terms.
 struct TermSums {
   double occupied_abs = 0, occupied_count = 0, rotation_squares = 0, rotation_count = 0;
+  double orthonormal_squares = 0, orthonormal_count = 0;
 };
 
 // The orbital-energy and rotation terms of a batch's molecules (`terms` empty or one per graph),
@@ -97,7 +101,8 @@ at::Tensor matrix_terms(const BlockUnpacking& unpacking, const std::vector<const
                         const std::vector<MoleculeTerms>& terms, const ModelOutput& out, const TrainOptions& o,
                         const TermUnits& units, TermSums* sums = nullptr) {
   at::Tensor sum = at::zeros({}, at::kDouble);
-  const bool any = std::any_of(terms.begin(), terms.end(), [](const MoleculeTerms& t) { return t.spectrum || t.rotation; });
+  const bool any = std::any_of(terms.begin(), terms.end(),
+                               [](const MoleculeTerms& t) { return t.spectrum || t.rotation || t.orthonormal; });
   if (!any) return sum;
   const std::vector<at::Tensor> matrices = unpacking.matrices(graphs, out.onsite, out.offsite);
   const double n = static_cast<double>(graphs.size());
@@ -116,6 +121,14 @@ at::Tensor matrix_terms(const BlockUnpacking& unpacking, const std::vector<const
       if (sums) {
         sums->rotation_squares += squares.sum().item<double>();
         sums->rotation_count += static_cast<double>(squares.numel());
+      }
+    }
+    if (const OrthonormalMatrixTarget* t = terms[k].orthonormal) {
+      const at::Tensor squares = orthonormal_matrix_squares(*t, matrices[k]);
+      if (o.orthonormal_weight > 0) sum = sum + (o.orthonormal_weight / (units.orthonormal * n * t->elements)) * squares;
+      if (sums) {
+        sums->orthonormal_squares += squares.item<double>();
+        sums->orthonormal_count += t->elements;
       }
     }
   }
@@ -208,7 +221,7 @@ double accumulate_gradients(const std::vector<HamiltonianModel*>& replicas, cons
 }
 
 struct ValidationResult {
-  double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1, rotation_rms = -1;
+  double loss = 0, mae_ueh = 0, eps_occ_mae_ueh = -1, rotation_rms = -1, orthonormal_rms_ueh = -1;
 };
 
 // Validation loss (the training loss's definition), mean |ΔF| over all matrix elements (µEh)
@@ -216,11 +229,13 @@ struct ValidationResult {
 // occupied-virtual rotation.
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
                                 const std::vector<OrbitalEnergyTarget>& spectra,
-                                const std::vector<OrbitalRotationTarget>& rotations, const BlockUnpacking& unpacking,
+                                const std::vector<OrbitalRotationTarget>& rotations,
+                                const std::vector<OrthonormalMatrixTarget>& orthonormal, const BlockUnpacking& unpacking,
                                 const TrainOptions& o, const TermUnits& units) {
   model->eval();
   const bool with_spectra = spectra.size() == graphs.size() && !graphs.empty();
   const bool with_rotations = rotations.size() == graphs.size() && !graphs.empty();
+  const bool with_orthonormal = orthonormal.size() == graphs.size() && !graphs.empty();
   // Batches on o.threads threads (forward only, the model read-only); sums over them in batch order.
   struct Sums : TermSums {
     double loss = 0, abs = 0, elements = 0;
@@ -237,7 +252,8 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
       std::vector<MoleculeTerms> part_terms;
       for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
         part.push_back(&graphs[k].graph);
-        part_terms.push_back({with_spectra ? &spectra[k] : nullptr, with_rotations ? &rotations[k] : nullptr});
+        part_terms.push_back({with_spectra ? &spectra[k] : nullptr, with_rotations ? &rotations[k] : nullptr,
+                              with_orthonormal ? &orthonormal[k] : nullptr});
       }
       Sums& s = sums[i];
       const GraphBatch batch = collate(part);
@@ -272,6 +288,8 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
     total.occupied_count += s.occupied_count;
     total.rotation_squares += s.rotation_squares;
     total.rotation_count += s.rotation_count;
+    total.orthonormal_squares += s.orthonormal_squares;
+    total.orthonormal_count += s.orthonormal_count;
   }
   const double n = std::max<double>(1, graphs.size());
   ValidationResult r;
@@ -279,6 +297,8 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
   r.mae_ueh = total.elements > 0 ? 1e6 * total.abs / total.elements : 0.0;
   if (with_spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
   if (with_rotations && total.rotation_count > 0) r.rotation_rms = std::sqrt(total.rotation_squares / total.rotation_count);
+  if (with_orthonormal && total.orthonormal_count > 0)
+    r.orthonormal_rms_ueh = 1e6 * std::sqrt(total.orthonormal_squares / total.orthonormal_count);
   return r;
 }
 
@@ -318,6 +338,23 @@ std::vector<OrbitalRotationTarget> orbital_rotation_targets(const std::vector<La
   return out;
 }
 
+// Orthonormal-basis targets of all entries, or none when some entry cannot have one and they
+// are optional (validation metric only).
+std::vector<OrthonormalMatrixTarget> orthonormal_matrix_targets(const std::vector<LabelledGraph>& graphs,
+                                                                const TrainOptions& o, bool required,
+                                                                const std::filesystem::path& file) {
+  std::vector<OrthonormalMatrixTarget> out;
+  for (const auto& lg : graphs) {
+    try {
+      out.push_back(make_orthonormal_matrix_target(lg.entry, o.model));
+    } catch (const Error& err) {
+      if (!required) return {};
+      throw Error(file.string(), 0, err.what());
+    }
+  }
+  return out;
+}
+
 // The training set's largest correction blocks (training_domain.hpp), stored in checkpoints for
 // the extrapolation check of predictions: of F - H_SAP when every entry has H_SAP, else of F.
 TrainingDomain training_domain(const std::vector<LabelledGraph>& train, double cutoff) {
@@ -341,6 +378,7 @@ nlohmann::json record_json(const EpochRecord& r) {
           {"validation_mae_ueh", r.validation_mae_ueh},
           {"validation_eps_occ_mae_ueh", r.validation_eps_occ_mae_ueh},
           {"validation_rotation_rms", r.validation_rotation_rms},
+          {"validation_orthonormal_rms_ueh", r.validation_orthonormal_rms_ueh},
           {"seconds", r.seconds},
           {"molecules_per_second", r.molecules_per_second}};
 }
@@ -465,6 +503,18 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     }
     if (!(units.rotation > 0)) throw Error(o.train_data.string(), 0, "the rotation loss has no scale: H_SAP's orbitals equal the reference ones");
   }
+  // The orthonormal-basis term likewise (the validation RMS goes into the log either way).
+  const bool orthonormal = o.orthonormal_weight > 0;
+  const std::vector<OrthonormalMatrixTarget> train_orthonormal =
+      orthonormal ? orthonormal_matrix_targets(train, o, true, o.train_data) : std::vector<OrthonormalMatrixTarget>{};
+  const std::vector<OrthonormalMatrixTarget> validation_orthonormal =
+      orthonormal_matrix_targets(validation, o, orthonormal, vr.path());
+  if (orthonormal) {
+    std::vector<const OrthonormalMatrixTarget*> all;
+    for (const auto& t : train_orthonormal) all.push_back(&t);
+    units.orthonormal = baseline_mean_square(all);
+    if (!(units.orthonormal > 0)) throw Error(o.train_data.string(), 0, "the orthonormal-basis loss has no scale: H_SAP equals the reference F");
+  }
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -528,8 +578,10 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
       std::vector<MoleculeTerms> part_terms;
       for (int64_t k = s * o.batch_size; k < std::min<int64_t>(train.size(), (s + 1) * o.batch_size); ++k) {
         part.push_back(&train[order[k]].graph);
-        if (spectra || rotations)
-          part_terms.push_back({spectra ? &train_spectra[order[k]] : nullptr, rotations ? &train_rotations[order[k]] : nullptr});
+        if (spectra || rotations || orthonormal)
+          part_terms.push_back({spectra ? &train_spectra[order[k]] : nullptr,
+                                rotations ? &train_rotations[order[k]] : nullptr,
+                                orthonormal ? &train_orthonormal[order[k]] : nullptr});
       }
       const double lr = learning_rate(o, state.step, steps_per_epoch, state.learning_rate);
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
@@ -552,11 +604,12 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     rec.train_loss = loss_sum / static_cast<double>(train.size());
     if (!validation.empty()) {
       const ValidationResult v =
-          validate_model(ema, validation, validation_spectra, validation_rotations, unpacking, o, units);
+          validate_model(ema, validation, validation_spectra, validation_rotations, validation_orthonormal, unpacking, o, units);
       rec.validation_loss = v.loss;
       rec.validation_mae_ueh = v.mae_ueh;
       rec.validation_eps_occ_mae_ueh = v.eps_occ_mae_ueh;
       rec.validation_rotation_rms = v.rotation_rms;
+      rec.validation_orthonormal_rms_ueh = v.orthonormal_rms_ueh;
     } else {
       rec.validation_loss = rec.train_loss;
     }

@@ -42,6 +42,10 @@ struct TrainOptions {
   // rotation of the predicted F from the reference orbitals (the guess density's first-order
   // error), in units of H_SAP's on the training set. 0 = off.
   double rotation_weight = 0.0;
+  // Orthonormal-basis term (orthonormal_matrix_loss.hpp): weight times the mean squared error of
+  // the predicted F in the canonical orthonormal basis, where the orbitals see it, in units of
+  // H_SAP's on the training set. 0 = off.
+  double orthonormal_weight = 0.0;
   int early_stopping_patience = 50;       // epochs, 0 = off
   double max_minutes = 0.0;               // 0 = unlimited
   int stop_after_epochs = 0;              // end this invocation after so many epochs (0 = no);
@@ -65,6 +69,7 @@ struct EpochRecord {
   double validation_mae_ueh = 0;  // mean |ΔF| over all elements of F (µEh), EMA weights
   double validation_eps_occ_mae_ueh = -1;  // occupied orbital energies (µEh); -1: entries lack them
   double validation_rotation_rms = -1;     // RMS occupied-virtual rotation (orbital_rotation_loss.hpp); -1: none
+  double validation_orthonormal_rms_ueh = -1;  // RMS error of F in the orthonormal basis (orthonormal_matrix_loss.hpp), µEh; -1: none
   double seconds = 0, molecules_per_second = 0;
 };
 

@@ -113,6 +113,11 @@ ConfigSchema make_training_schema() {
                "weight of the density loss: the occupied-virtual rotation the predicted F makes from "
                "the reference orbitals, <i|F|a>/(e_a - e_i) (unit: H_SAP's); 0 disables")
       .at_least(0.0);
+  s.add_double("optim.orthonormal_weight", 0.0,
+               "weight of the matrix loss in the orthonormal basis, V^T (F - F_ref) V with V = U s^-1/2 "
+               "over the overlap eigenvectors the filter keeps: the error the orbitals see, weighted "
+               "up along near-linear dependencies (unit: H_SAP's); 0 disables")
+      .at_least(0.0);
   s.add_int("optim.early_stopping_patience", 50,
             "stop after this many epochs without validation improvement (0 disables)")
       .at_least(0);

@@ -5,7 +5,9 @@
 // - exact targets (every pair within the cutoff, no filter) give the reference energies;
 // - autograd's derivative equals a central finite difference;
 // - the rotation layer (orbital_rotation_loss.hpp) against the generalised eigenvectors, and as
-//   the first-order density error of a guess.
+//   the first-order density error of a guess;
+// - the orthonormal-basis layer (orthonormal_matrix_loss.hpp) against the Löwdin-basis error of
+//   the filter's F on the kept directions, and as a bound on the orbital energies' errors.
 #include <gtest/gtest.h>
 #include <Eigen/Eigenvalues>
 #include <fmt/format.h>
@@ -18,6 +20,7 @@
 #include "model/hamiltonian_model.hpp"
 #include "model/orbital_energy_loss.hpp"
 #include "model/orbital_rotation_loss.hpp"
+#include "model/orthonormal_matrix_loss.hpp"
 #include "scf/driver.hpp"
 #include "support/molecules.hpp"
 
@@ -335,3 +338,71 @@ TEST(OrbitalRotationLoss, FirstOrderDensityErrorOfTheGuess) {
   ASSERT_GT(predicted, 0.0);
   EXPECT_NEAR(dD.squaredNorm() / predicted, 1.0, 1e-3);
 }
+
+// The orthonormal-basis layer (model/orthonormal_matrix_loss.hpp) by an independent path: the
+// filter's F in the AO basis (as in the rotation test), its error in the Löwdin basis
+// S^-1/2 (F - F_ref) S^-1/2, projected on the kept overlap eigenvectors (in the Löwdin basis the
+// kept directions are the eigenvectors of S themselves), float64: 1e-9 relative. Without the
+// filter that is the whole Löwdin-basis error, and it bounds the orbital energies' squared
+// errors (Hoffman-Wielandt); the exact network matrix gives 0 either way and the zero matrix the
+// unit's H_SAP value.
+class OrthonormalMatrixLayer : public ::testing::TestWithParam<double> {};
+
+TEST_P(OrthonormalMatrixLayer, IsTheKeptLowdinBasisErrorOfThePredictedFock) {
+  const double overlap_filter = GetParam();
+  const auto basis = basis_hco();
+  auto m = make_model(basis, "sap", 6.0, overlap_filter);
+  const data::Entry e = make_entry(kMethanolXyz, 18);
+  const int nbf = e.nbf;
+  const auto target = model::make_orthonormal_matrix_target(e, m->config());
+  auto to_t = [nbf](const Eigen::MatrixXd& M) {
+    at::Tensor t = at::empty({nbf, nbf}, at::kDouble);
+    for (int i = 0; i < nbf; ++i)
+      for (int j = 0; j < nbf; ++j) t[i][j] = M(i, j);
+    return t;
+  };
+  auto bump = [nbf](double a, double b) {
+    return Eigen::MatrixXd(Eigen::MatrixXd::NullaryExpr(nbf, nbf, [a, b](Eigen::Index i, Eigen::Index j) {
+      return 1e-3 * std::cos(a * static_cast<double>(i * j) + b * static_cast<double>(i + j));
+    }));
+  };
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> s_es(e.S);
+  Eigen::MatrixXd GGt = Eigen::MatrixXd::Zero(nbf, nbf), kept_projector = Eigen::MatrixXd::Zero(nbf, nbf);
+  int kept = 0;
+  for (int k = 0; k < nbf; ++k) {
+    if (s_es.eigenvalues()(k) < overlap_filter) continue;
+    const Eigen::VectorXd u = s_es.eigenvectors().col(k);
+    GGt += u * u.transpose() / s_es.eigenvalues()(k);
+    kept_projector += u * u.transpose();
+    ++kept;
+  }
+  if (overlap_filter > 0) {
+    ASSERT_LT(kept, nbf) << "the case needs dropped directions";
+  }
+  const Eigen::MatrixXd P = e.S * GGt;
+  const Eigen::MatrixXd X = s_es.operatorInverseSqrt();
+  auto lowdin_squares = [&](const Eigen::MatrixXd& net) {
+    const Eigen::MatrixXd sym = 0.5 * (net + net.transpose());
+    const double mu = overlap_filter > 0.0 ? (P * sym).trace() / (P * e.S).trace() : 0.0;
+    const Eigen::MatrixXd F = e.H_sap + mu * e.S + P * (sym - mu * e.S) * P.transpose();
+    return (kept_projector * X * (F - e.fock[0]) * X * kept_projector).squaredNorm();
+  };
+  const Eigen::MatrixXd exact = e.fock[0] - e.H_sap;
+  for (const Eigen::MatrixXd& net : {Eigen::MatrixXd(exact + bump(0.3, 0.1)), Eigen::MatrixXd(exact + 2.0 * bump(0.17, 0.4))}) {
+    const double term = model::orthonormal_matrix_squares(target, to_t(net)).item<double>();
+    const double lowdin = lowdin_squares(net);
+    ASSERT_GT(lowdin, 1e-8);
+    EXPECT_NEAR(term, lowdin, 1e-9 * lowdin);
+    if (overlap_filter == 0.0) {
+      const Eigen::VectorXd eps = generalized_eigenvalues(e.H_sap + 0.5 * (net + net.transpose()), e.S);
+      EXPECT_LE((eps - e.orbital_energies[0]).squaredNorm(), term);
+    }
+  }
+  const double zero = model::orthonormal_matrix_squares(target, at::zeros({nbf, nbf}, at::kDouble)).item<double>();
+  EXPECT_NEAR(zero, target.baseline_squares, 1e-12 * zero);
+  EXPECT_NEAR(zero, lowdin_squares(Eigen::MatrixXd::Zero(nbf, nbf)), 1e-9 * zero);
+  EXPECT_EQ(target.elements, static_cast<double>(kept) * kept);
+  EXPECT_LT(model::orthonormal_matrix_squares(target, to_t(exact)).item<double>(), 1e-20);
+}
+
+INSTANTIATE_TEST_SUITE_P(Filters, OrthonormalMatrixLayer, ::testing::Values(0.0, 0.06));

@@ -261,7 +261,7 @@ TEST(ConfigSchema, DeclarationErrors) {
       EXPECT_FALSE(k.violation(*k.default_value)) << k.path;
     }
   }
-  EXPECT_EQ(training_schema().keys().size(), 38u);
+  EXPECT_EQ(training_schema().keys().size(), 39u);
 }
 
 }  // namespace
