@@ -18,9 +18,7 @@
 #include "data/split.hpp"
 #include "model/checkpoint.hpp"
 #include "model/dataset_graphs.hpp"
-#include "model/orbital_energy_loss.hpp"
-#include "model/orbital_rotation_loss.hpp"
-#include "model/orthonormal_matrix_loss.hpp"
+#include "model/training_terms.hpp"
 #include "train/plot.hpp"
 
 namespace hamlet::model {
@@ -74,65 +72,6 @@ double learning_rate(const TrainOptions& o, int64_t step, int64_t steps_per_epoc
   const int64_t total = std::max<int64_t>(1, static_cast<int64_t>(o.epochs) * steps_per_epoch - warmup);
   const double t = std::min(1.0, static_cast<double>(step - warmup) / static_cast<double>(total));
   return o.min_lr + 0.5 * (o.lr - o.min_lr) * (1.0 + std::cos(M_PI * t));
-}
-
-// A molecule's targets of the terms through its whole matrix (null: none).
-struct MoleculeTerms {
-  const OrbitalEnergyTarget* spectrum = nullptr;
-  const OrbitalRotationTarget* rotation = nullptr;
-  const OrthonormalMatrixTarget* orthonormal = nullptr;
-};
-
-// The terms' units: H_SAP's own errors on the training set.
-struct TermUnits {
-  double eigenvalue = 1.0, rotation = 1.0, orthonormal = 1.0;
-};
-
-// What validation reports of the terms.
-struct TermSums {
-  double occupied_abs = 0, occupied_count = 0, rotation_squares = 0, rotation_count = 0;
-  double orthonormal_squares = 0, orthonormal_count = 0;
-};
-
-// The orbital-energy and rotation terms of a batch's molecules (`terms` empty or one per graph),
-// weighted: each the mean over molecules of their mean squared error in its unit. Occupied
-// orbital energies' absolute errors and squared rotations are summed into *sums when given.
-at::Tensor matrix_terms(const BlockUnpacking& unpacking, const std::vector<const MoleculeGraph*>& graphs,
-                        const std::vector<MoleculeTerms>& terms, const ModelOutput& out, const TrainOptions& o,
-                        const TermUnits& units, TermSums* sums = nullptr) {
-  at::Tensor sum = at::zeros({}, at::kDouble);
-  const bool any = std::any_of(terms.begin(), terms.end(),
-                               [](const MoleculeTerms& t) { return t.spectrum || t.rotation || t.orthonormal; });
-  if (!any) return sum;
-  const std::vector<at::Tensor> matrices = unpacking.matrices(graphs, out.onsite, out.offsite);
-  const double n = static_cast<double>(graphs.size());
-  for (size_t k = 0; k < graphs.size(); ++k) {
-    if (const OrbitalEnergyTarget* t = terms[k].spectrum) {
-      const at::Tensor error = predicted_orbital_energies(*t, matrices[k]) - t->reference;
-      sum = sum + (o.eigenvalue_weight / (units.eigenvalue * n)) * error.pow(2).mean();
-      if (sums) {
-        sums->occupied_abs += error.narrow(0, 0, t->occupied).abs().sum().item<double>();
-        sums->occupied_count += t->occupied;
-      }
-    }
-    if (const OrbitalRotationTarget* t = terms[k].rotation) {
-      const at::Tensor squares = predicted_rotations(*t, matrices[k]).pow(2);
-      sum = sum + (o.rotation_weight / (units.rotation * n)) * squares.mean();
-      if (sums) {
-        sums->rotation_squares += squares.sum().item<double>();
-        sums->rotation_count += static_cast<double>(squares.numel());
-      }
-    }
-    if (const OrthonormalMatrixTarget* t = terms[k].orthonormal) {
-      const at::Tensor squares = orthonormal_matrix_squares(*t, matrices[k]);
-      if (o.orthonormal_weight > 0) sum = sum + (o.orthonormal_weight / (units.orthonormal * n * t->elements)) * squares;
-      if (sums) {
-        sums->orthonormal_squares += squares.item<double>();
-        sums->orthonormal_count += t->elements;
-      }
-    }
-  }
-  return sum;
 }
 
 // Splits a batch's molecules into at most `workers` parts of similar work (edge counts),
@@ -228,14 +167,11 @@ struct ValidationResult {
 // and, when the entries have the targets, the occupied orbital energies' MAE (µEh) and the RMS
 // occupied-virtual rotation.
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
-                                const std::vector<OrbitalEnergyTarget>& spectra,
-                                const std::vector<OrbitalRotationTarget>& rotations,
-                                const std::vector<OrthonormalMatrixTarget>& orthonormal, const BlockUnpacking& unpacking,
-                                const TrainOptions& o, const TermUnits& units) {
+                                const TermTargets& targets, const BlockUnpacking& unpacking, const TrainOptions& o,
+                                const TermUnits& units) {
   model->eval();
-  const bool with_spectra = spectra.size() == graphs.size() && !graphs.empty();
-  const bool with_rotations = rotations.size() == graphs.size() && !graphs.empty();
-  const bool with_orthonormal = orthonormal.size() == graphs.size() && !graphs.empty();
+  const bool with_spectra = !targets.spectra.empty(), with_rotations = !targets.rotations.empty();
+  const bool with_orthonormal = !targets.orthonormal.empty();
   // Batches on o.threads threads (forward only, the model read-only); sums over them in batch order.
   struct Sums : TermSums {
     double loss = 0, abs = 0, elements = 0;
@@ -252,8 +188,7 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
       std::vector<MoleculeTerms> part_terms;
       for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
         part.push_back(&graphs[k].graph);
-        part_terms.push_back({with_spectra ? &spectra[k] : nullptr, with_rotations ? &rotations[k] : nullptr,
-                              with_orthonormal ? &orthonormal[k] : nullptr});
+        part_terms.push_back(targets.of(k));
       }
       Sums& s = sums[i];
       const GraphBatch batch = collate(part);
@@ -300,59 +235,6 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
   if (with_orthonormal && total.orthonormal_count > 0)
     r.orthonormal_rms_ueh = 1e6 * std::sqrt(total.orthonormal_squares / total.orthonormal_count);
   return r;
-}
-
-// Orbital-energy targets of all entries, or none when some entry lacks orbital energies and
-// they are optional (validation metric only).
-std::vector<OrbitalEnergyTarget> orbital_energy_targets(const std::vector<LabelledGraph>& graphs,
-                                                        const TrainOptions& o, bool required,
-                                                        const std::filesystem::path& file) {
-  std::vector<OrbitalEnergyTarget> out;
-  for (const auto& lg : graphs) {
-    const auto& e = lg.entry;
-    const bool usable = e.orbital_energies.size() == 1 && e.orbital_energies[0].size() == e.nbf;
-    if (!usable && !required) return {};
-    try {
-      out.push_back(make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals));
-    } catch (const Error& err) {
-      throw Error(file.string(), 0, err.what());
-    }
-  }
-  return out;
-}
-
-// Rotation targets of all entries, or none when some entry cannot have one and they are optional
-// (validation metric only).
-std::vector<OrbitalRotationTarget> orbital_rotation_targets(const std::vector<LabelledGraph>& graphs,
-                                                            const TrainOptions& o, bool required,
-                                                            const std::filesystem::path& file) {
-  std::vector<OrbitalRotationTarget> out;
-  for (const auto& lg : graphs) {
-    try {
-      out.push_back(make_orbital_rotation_target(lg.entry, o.model));
-    } catch (const Error& err) {
-      if (!required) return {};
-      throw Error(file.string(), 0, err.what());
-    }
-  }
-  return out;
-}
-
-// Orthonormal-basis targets of all entries, or none when some entry cannot have one and they
-// are optional (validation metric only).
-std::vector<OrthonormalMatrixTarget> orthonormal_matrix_targets(const std::vector<LabelledGraph>& graphs,
-                                                                const TrainOptions& o, bool required,
-                                                                const std::filesystem::path& file) {
-  std::vector<OrthonormalMatrixTarget> out;
-  for (const auto& lg : graphs) {
-    try {
-      out.push_back(make_orthonormal_matrix_target(lg.entry, o.model));
-    } catch (const Error& err) {
-      if (!required) return {};
-      throw Error(file.string(), 0, err.what());
-    }
-  }
-  return out;
 }
 
 // The training set's largest correction blocks (training_domain.hpp), stored in checkpoints for
@@ -471,50 +353,8 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   for (const auto& g : train) train_graphs.push_back(&g.graph);
   model->fit_normalization(train_graphs, o.loss_normalization == "pair");
   provenance.domain = training_domain(train, o.model.cutoff);
-  // Orbital-energy targets: needed on the training set when the term is on; on the validation
-  // set whenever available (its occupied-orbital MAE goes into the log). The unit is fixed by
-  // the training data, so a resumed run recomputes it identically.
   const BlockUnpacking unpacking(basis);
-  const bool spectra = o.eigenvalue_weight > 0;
-  const std::vector<OrbitalEnergyTarget> train_spectra =
-      spectra ? orbital_energy_targets(train, o, true, o.train_data) : std::vector<OrbitalEnergyTarget>{};
-  const std::vector<OrbitalEnergyTarget> validation_spectra =
-      orbital_energy_targets(validation, o, spectra, vr.path());
-  TermUnits units;
-  if (spectra) {
-    std::vector<const OrbitalEnergyTarget*> all;
-    for (const auto& t : train_spectra) all.push_back(&t);
-    units.eigenvalue = baseline_mean_squared_error(all);
-    if (!(units.eigenvalue > 0)) throw Error(o.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
-  }
-  // Rotation targets likewise; their unit is H_SAP's rotation on the training set.
-  const bool rotations = o.rotation_weight > 0;
-  const std::vector<OrbitalRotationTarget> train_rotations =
-      rotations ? orbital_rotation_targets(train, o, true, o.train_data) : std::vector<OrbitalRotationTarget>{};
-  const std::vector<OrbitalRotationTarget> validation_rotations =
-      orbital_rotation_targets(validation, o, rotations, vr.path());
-  if (rotations) {
-    std::vector<const OrbitalRotationTarget*> all;
-    for (const auto& t : train_rotations) all.push_back(&t);
-    try {
-      units.rotation = sap_mean_squared_rotation(all);
-    } catch (const Error& err) {
-      throw Error(o.train_data.string(), 0, err.what());
-    }
-    if (!(units.rotation > 0)) throw Error(o.train_data.string(), 0, "the rotation loss has no scale: H_SAP's orbitals equal the reference ones");
-  }
-  // The orthonormal-basis term likewise (the validation RMS goes into the log either way).
-  const bool orthonormal = o.orthonormal_weight > 0;
-  const std::vector<OrthonormalMatrixTarget> train_orthonormal =
-      orthonormal ? orthonormal_matrix_targets(train, o, true, o.train_data) : std::vector<OrthonormalMatrixTarget>{};
-  const std::vector<OrthonormalMatrixTarget> validation_orthonormal =
-      orthonormal_matrix_targets(validation, o, orthonormal, vr.path());
-  if (orthonormal) {
-    std::vector<const OrthonormalMatrixTarget*> all;
-    for (const auto& t : train_orthonormal) all.push_back(&t);
-    units.orthonormal = baseline_mean_square(all);
-    if (!(units.orthonormal > 0)) throw Error(o.train_data.string(), 0, "the orthonormal-basis loss has no scale: H_SAP equals the reference F");
-  }
+  const TrainingTerms terms = make_training_terms(train, validation, o, vr.path());
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -578,17 +418,14 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
       std::vector<MoleculeTerms> part_terms;
       for (int64_t k = s * o.batch_size; k < std::min<int64_t>(train.size(), (s + 1) * o.batch_size); ++k) {
         part.push_back(&train[order[k]].graph);
-        if (spectra || rotations || orthonormal)
-          part_terms.push_back({spectra ? &train_spectra[order[k]] : nullptr,
-                                rotations ? &train_rotations[order[k]] : nullptr,
-                                orthonormal ? &train_orthonormal[order[k]] : nullptr});
+        if (terms.train.any()) part_terms.push_back(terms.train.of(order[k]));
       }
       const double lr = learning_rate(o, state.step, steps_per_epoch, state.learning_rate);
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr);
       optimizer->zero_grad();
       for (size_t r = 1; r < replicas.size(); ++r) (*replicas[r])->zero_grad();
       const double loss =
-          accumulate_gradients(replicas, part, part_terms, o, unpacking, units, state.epoch + 1);
+          accumulate_gradients(replicas, part, part_terms, o, unpacking, terms.units, state.epoch + 1);
       if (o.grad_clip > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), o.grad_clip);
       optimizer->step();
       for (size_t r = 1; r < replicas.size(); ++r) copy_weights(model, *replicas[r]);
@@ -604,7 +441,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     rec.train_loss = loss_sum / static_cast<double>(train.size());
     if (!validation.empty()) {
       const ValidationResult v =
-          validate_model(ema, validation, validation_spectra, validation_rotations, validation_orthonormal, unpacking, o, units);
+          validate_model(ema, validation, terms.validation, unpacking, o, terms.units);
       rec.validation_loss = v.loss;
       rec.validation_mae_ueh = v.mae_ueh;
       rec.validation_eps_occ_mae_ueh = v.eps_occ_mae_ueh;
