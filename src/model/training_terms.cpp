@@ -9,53 +9,17 @@
 namespace hamlet::model {
 namespace {
 
-// Orbital-energy targets of all entries, or none when some entry lacks orbital energies and
-// they are optional (validation metric only).
-std::vector<OrbitalEnergyTarget> orbital_energy_targets(const std::vector<LabelledGraph>& graphs,
-                                                        const TrainOptions& o, bool required,
-                                                        const std::filesystem::path& file) {
-  std::vector<OrbitalEnergyTarget> out;
-  for (const auto& lg : graphs) {
-    const auto& e = lg.entry;
-    const bool usable = e.orbital_energies.size() == 1 && e.orbital_energies[0].size() == e.nbf;
-    if (!usable && !required) return {};
-    try {
-      out.push_back(make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals));
-    } catch (const Error& err) {
-      throw Error(file.string(), 0, err.what());
-    }
-  }
-  return out;
-}
-
-// Rotation targets of all entries, or none when some entry cannot have one and they are optional
-// (validation metric only).
-std::vector<OrbitalRotationTarget> orbital_rotation_targets(const std::vector<LabelledGraph>& graphs,
-                                                            const TrainOptions& o, bool required,
-                                                            const std::filesystem::path& file) {
-  std::vector<OrbitalRotationTarget> out;
+// One target per entry from make(entry), or none when some entry cannot have one and they are
+// optional (validation metrics only); required ones throw naming the file.
+template <class Make>
+auto targets_of(const std::vector<LabelledGraph>& graphs, bool required, const std::filesystem::path& file,
+                const Make& make) {
+  std::vector<decltype(make(graphs.front().entry))> out;
   for (const auto& lg : graphs) {
     try {
-      out.push_back(make_orbital_rotation_target(lg.entry, o.model));
+      out.push_back(make(lg.entry));
     } catch (const Error& err) {
-      if (!required) return {};
-      throw Error(file.string(), 0, err.what());
-    }
-  }
-  return out;
-}
-
-// Orthonormal-basis targets of all entries, or none when some entry cannot have one and they
-// are optional (validation metric only).
-std::vector<OrthonormalMatrixTarget> orthonormal_matrix_targets(const std::vector<LabelledGraph>& graphs,
-                                                                const TrainOptions& o, bool required,
-                                                                const std::filesystem::path& file) {
-  std::vector<OrthonormalMatrixTarget> out;
-  for (const auto& lg : graphs) {
-    try {
-      out.push_back(make_orthonormal_matrix_target(lg.entry, o.model));
-    } catch (const Error& err) {
-      if (!required) return {};
+      if (!required) return decltype(out){};
       throw Error(file.string(), 0, err.what());
     }
   }
@@ -70,8 +34,11 @@ TrainingTerms make_training_terms(const std::vector<LabelledGraph>& train, const
   // Orbital energies: the validation set's whenever available (its occupied-orbital MAE goes
   // into the log).
   const bool spectra = o.eigenvalue_weight > 0;
-  if (spectra) t.train.spectra = orbital_energy_targets(train, o, true, o.train_data);
-  t.validation.spectra = orbital_energy_targets(validation, o, spectra, validation_file);
+  const auto spectrum = [&](const data::Entry& e) {
+    return make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals);
+  };
+  if (spectra) t.train.spectra = targets_of(train, true, o.train_data, spectrum);
+  t.validation.spectra = targets_of(validation, spectra, validation_file, spectrum);
   if (spectra) {
     std::vector<const OrbitalEnergyTarget*> all;
     for (const auto& target : t.train.spectra) all.push_back(&target);
@@ -80,8 +47,9 @@ TrainingTerms make_training_terms(const std::vector<LabelledGraph>& train, const
   }
   // Rotation targets likewise; their unit is H_SAP's rotation on the training set.
   const bool rotations = o.rotation_weight > 0;
-  if (rotations) t.train.rotations = orbital_rotation_targets(train, o, true, o.train_data);
-  t.validation.rotations = orbital_rotation_targets(validation, o, rotations, validation_file);
+  const auto rotation = [&](const data::Entry& e) { return make_orbital_rotation_target(e, o.model); };
+  if (rotations) t.train.rotations = targets_of(train, true, o.train_data, rotation);
+  t.validation.rotations = targets_of(validation, rotations, validation_file, rotation);
   if (rotations) {
     std::vector<const OrbitalRotationTarget*> all;
     for (const auto& target : t.train.rotations) all.push_back(&target);
@@ -94,8 +62,9 @@ TrainingTerms make_training_terms(const std::vector<LabelledGraph>& train, const
   }
   // The orthonormal-basis term likewise (the validation RMS goes into the log either way).
   const bool orthonormal = o.orthonormal_weight > 0;
-  if (orthonormal) t.train.orthonormal = orthonormal_matrix_targets(train, o, true, o.train_data);
-  t.validation.orthonormal = orthonormal_matrix_targets(validation, o, orthonormal, validation_file);
+  const auto orthonormal_target = [&](const data::Entry& e) { return make_orthonormal_matrix_target(e, o.model); };
+  if (orthonormal) t.train.orthonormal = targets_of(train, true, o.train_data, orthonormal_target);
+  t.validation.orthonormal = targets_of(validation, orthonormal, validation_file, orthonormal_target);
   if (orthonormal) {
     std::vector<const OrthonormalMatrixTarget*> all;
     for (const auto& target : t.train.orthonormal) all.push_back(&target);
