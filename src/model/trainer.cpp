@@ -164,8 +164,8 @@ struct ValidationResult {
 };
 
 // Validation loss (the training loss's definition), mean |ΔF| over all matrix elements (µEh)
-// and, when the entries have the targets, the occupied orbital energies' MAE (µEh) and the RMS
-// occupied-virtual rotation.
+// and, when the entries have the targets, the occupied orbital energies' MAE (µEh), the RMS
+// occupied-virtual rotation and the RMS error in the orthonormal basis (µEh).
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
                                 const TermTargets& targets, const BlockUnpacking& unpacking, const TrainOptions& o,
                                 const TermUnits& units) {
