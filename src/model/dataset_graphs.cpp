@@ -31,7 +31,8 @@ BasisLibrary basis_of(const data::DatasetReader& reader, const std::vector<int>&
 
 std::vector<LabelledGraph> load_labelled_graphs(const data::DatasetReader& reader,
                                                 const std::vector<size_t>& positions,
-                                                const ModelBasis& basis, const ModelConfig& config) {
+                                                const ModelBasis& basis, const ModelConfig& config,
+                                                const std::function<void(LabelledGraph&)>& each) {
   std::vector<LabelledGraph> out;
   out.reserve(positions.size());
   const bool need_sap = config.uses_sap() || config.delta();
@@ -51,9 +52,21 @@ std::vector<LabelledGraph> load_labelled_graphs(const data::DatasetReader& reade
     } catch (const Error& err) {
       throw Error(reader.path().string(), 0, where + ": " + err.what());
     }
+    if (each) each(lg);
     out.push_back(std::move(lg));
   }
   return out;
+}
+
+void release_matrices(data::Entry& entry, bool keep_validation_ones) {
+  entry.H_core = Eigen::MatrixXd();
+  entry.density = Eigen::MatrixXd();
+  entry.spin_density = {};
+  if (keep_validation_ones) return;
+  entry.S = Eigen::MatrixXd();
+  entry.H_sap = Eigen::MatrixXd();
+  entry.fock = {};
+  entry.orbital_energies = {};
 }
 
 std::vector<size_t> positions_of(const data::DatasetReader& reader, const std::vector<std::int64_t>& indices) {

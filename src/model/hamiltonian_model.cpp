@@ -31,21 +31,43 @@ GateSpec gate_spec(const Irreps& irreps) {
   return spec;
 }
 
-// Shift (0e entries only) and scale of each irrep copy over the rows of X [k, U].
-std::pair<at::Tensor, at::Tensor> entry_stats(const at::Tensor& X, const Irreps& irreps) {
-  at::Tensor shift = at::zeros({X.size(1)}, at::kDouble), scale = at::ones({X.size(1)}, at::kDouble);
-  if (X.size(0) == 0) return {shift, scale};
+// Per-column statistics of the rows of [k, U] matrices, gathered in two sweeps without holding
+// the rows: the sums (first sweep), then the squares about the centre (second sweep; centring
+// first keeps a column of equal values at exactly zero spread).
+struct ColumnMoments {
+  at::Tensor sum, center, squares;
+  int64_t rows = 0;
+  explicit ColumnMoments(int64_t columns)
+      : sum(at::zeros({columns}, at::kDouble)),
+        center(at::zeros({columns}, at::kDouble)),
+        squares(at::zeros({columns}, at::kDouble)) {}
+  void add_to_sums(const at::Tensor& X) {
+    sum += X.to(at::kDouble).sum(0);
+    rows += X.size(0);
+  }
+  // The centre: the mean of each 0e column (scalars are shifted), zero elsewhere.
+  void set_center(const Irreps& irreps) {
+    if (rows == 0) return;
+    for (size_t i = 0; i < irreps.size(); ++i)
+      if (irreps[i].ir == kScalar)
+        for (int u = 0; u < irreps[i].mul; ++u) {
+          const int s = irreps.slice(i).start + u;
+          center[s] = sum[s].item<double>() / static_cast<double>(rows);
+        }
+  }
+  void add_to_squares(const at::Tensor& X) { squares += (X.to(at::kDouble) - center).pow(2).sum(0); }
+};
+
+// Shift (0e entries only) and scale of each irrep copy over the rows: the mean, and the RMS
+// about it.
+std::pair<at::Tensor, at::Tensor> entry_stats(const ColumnMoments& X, const Irreps& irreps) {
+  at::Tensor shift = X.center.clone(), scale = at::ones_like(X.center);
+  if (X.rows == 0) return {shift, scale};
   for (size_t i = 0; i < irreps.size(); ++i) {
     const int d = irreps[i].ir.dim();
     for (int u = 0; u < irreps[i].mul; ++u) {
       const int s = irreps.slice(i).start + u * d;
-      at::Tensor block = X.narrow(1, s, d);
-      if (irreps[i].ir == kScalar) {
-        const double m = block.mean().item<double>();
-        shift[s] = m;
-        block = block - m;
-      }
-      const double rms = std::sqrt(block.pow(2).mean().item<double>());
+      const double rms = std::sqrt(X.squares.narrow(0, s, d).sum().item<double>() / static_cast<double>(X.rows * d));
       if (rms > 1e-10) scale.narrow(0, s, d).fill_(rms);
     }
   }
@@ -179,46 +201,88 @@ at::Tensor HamiltonianModelImpl::offsite_target(const GraphBatch& b) const {
 
 void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGraph*>& graphs, bool per_pair_loss) {
   if (graphs.empty()) throw Error("model: no training structures to fit the normalisation on");
-  const GraphBatch all = collate(graphs);
-  const int nel = basis_.n_elements();
-  const at::Tensor t_on = onsite_target(all), t_off = offsite_target(all);
-  const at::Tensor pair = all.element.index_select(0, all.edge_index[0]) * nel +
-                          all.element.index_select(0, all.edge_index[1]);
   at::NoGradGuard no_grad;
-  auto fill = [&](at::Tensor& shift, at::Tensor& scale, int g, const at::Tensor& rows, const Irreps& ir) {
-    auto [s, c] = entry_stats(rows, ir);
+  const int nel = basis_.n_elements();
+  const int64_t u_on = onsite_union_.dim(), u_off = offsite_union_.dim();
+  // Per element (pair): moments of the inputs and targets, gathered a few molecules at a time so
+  // that no copy of the whole training set is made.
+  // (Each made on its own: copies of one would share its tensors.)
+  const auto moments = [](int groups, int64_t columns) {
+    std::vector<ColumnMoments> out;
+    for (int g = 0; g < groups; ++g) out.emplace_back(columns);
+    return out;
+  };
+  std::vector<ColumnMoments> on_sap = moments(nel, u_on), on_target = moments(nel, u_on);
+  std::vector<ColumnMoments> off_sap = moments(nel * nel, u_off), off_s = moments(nel * nel, u_off),
+                             off_target = moments(nel * nel, u_off);
+  int64_t atoms = 0, edges = 0;
+  const auto sweep = [&](bool sums) {
+    constexpr size_t kChunk = 32;
+    const auto add = [sums](ColumnMoments& m, const at::Tensor& rows) {
+      if (sums) m.add_to_sums(rows);
+      else m.add_to_squares(rows);
+    };
+    for (size_t c = 0; c < graphs.size(); c += kChunk) {
+      const std::vector<const MoleculeGraph*> chunk(graphs.begin() + c,
+                                                    graphs.begin() + std::min(graphs.size(), c + kChunk));
+      const GraphBatch part = collate(chunk);
+      const at::Tensor t_on = onsite_target(part), t_off = offsite_target(part);
+      const at::Tensor pair = part.element.index_select(0, part.edge_index[0]) * nel +
+                              part.element.index_select(0, part.edge_index[1]);
+      for (int a = 0; a < nel; ++a) {
+        const at::Tensor rows = (part.element == a).nonzero().squeeze(1);
+        add(on_sap[a], part.onsite_sap.index_select(0, rows));
+        add(on_target[a], t_on.index_select(0, rows));
+      }
+      for (int g = 0; g < nel * nel; ++g) {
+        const at::Tensor rows = (pair == g).nonzero().squeeze(1);
+        add(off_sap[g], part.edge_sap.index_select(0, rows));
+        add(off_s[g], part.edge_overlap.index_select(0, rows));
+        add(off_target[g], t_off.index_select(0, rows));
+      }
+      if (sums) {
+        atoms += part.element.size(0);
+        edges += part.edge_index.size(1);
+      }
+    }
+  };
+  sweep(true);
+  for (int a = 0; a < nel; ++a)
+    for (ColumnMoments* m : {&on_sap[a], &on_target[a]}) m->set_center(onsite_union_);
+  for (int g = 0; g < nel * nel; ++g)
+    for (ColumnMoments* m : {&off_sap[g], &off_s[g], &off_target[g]}) m->set_center(offsite_union_);
+  sweep(false);
+  auto fill = [&](at::Tensor& shift, at::Tensor& scale, int g, const ColumnMoments& m, const Irreps& ir) {
+    auto [s, c] = entry_stats(m, ir);
     shift[g].copy_(s);
     scale[g].copy_(c);
   };
   at::Tensor on_w = basis_.onsite_multiplicity.clone(), off_w = basis_.offsite_mask.clone();
   // Target statistics of group g; the loss weights (block-element multiplicities) are divided
   // by the group's target variance for per-pair losses.
-  auto fit_target = [&](at::Tensor& shift, at::Tensor& scale, at::Tensor& weights, int g, const at::Tensor& t,
+  auto fit_target = [&](at::Tensor& shift, at::Tensor& scale, at::Tensor& weights, int g, const ColumnMoments& t,
                         const Irreps& ir) {
     fill(shift, scale, g, t, ir);
-    if (t.size(0) == 0) {
+    if (t.rows == 0) {
       scale[g].zero_();  // never seen: predict no correction
       return;
     }
-    const at::Tensor w = weights[g];
-    const double var = ((t - shift[g].to(at::kDouble)).pow(2) * w).sum().item<double>() /
-                       (w.sum().item<double>() * t.size(0));
+    const at::Tensor w = weights[g].to(at::kDouble);
+    const double var = (t.squares * w).sum().item<double>() / (w.sum().item<double>() * static_cast<double>(t.rows));
     if (per_pair_loss && var > 1e-20) weights[g] /= var;
   };
   for (int a = 0; a < nel; ++a) {
-    const at::Tensor rows = (all.element == a).nonzero().squeeze(1);
-    fill(in_on_shift_, in_on_scale_, a, all.onsite_sap.index_select(0, rows), onsite_union_);
-    fit_target(t_on_shift_, t_on_scale_, on_w, a, t_on.index_select(0, rows), onsite_union_);
+    fill(in_on_shift_, in_on_scale_, a, on_sap[a], onsite_union_);
+    fit_target(t_on_shift_, t_on_scale_, on_w, a, on_target[a], onsite_union_);
   }
   for (int g = 0; g < nel * nel; ++g) {
-    const at::Tensor rows = (pair == g).nonzero().squeeze(1);
-    fill(in_sap_shift_, in_sap_scale_, g, all.edge_sap.index_select(0, rows), offsite_union_);
-    fill(in_s_shift_, in_s_scale_, g, all.edge_overlap.index_select(0, rows), offsite_union_);
-    fit_target(t_off_shift_, t_off_scale_, off_w, g, t_off.index_select(0, rows), offsite_union_);
+    fill(in_sap_shift_, in_sap_scale_, g, off_sap[g], offsite_union_);
+    fill(in_s_shift_, in_s_scale_, g, off_s[g], offsite_union_);
+    fit_target(t_off_shift_, t_off_scale_, off_w, g, off_target[g], offsite_union_);
   }
   on_weight_.copy_(on_w);
   off_weight_.copy_(off_w);
-  avg_neighbors_.fill_(std::max<double>(1.0, static_cast<double>(all.edge_index.size(1)) / all.element.size(0)));
+  avg_neighbors_.fill_(std::max<double>(1.0, static_cast<double>(edges) / static_cast<double>(atoms)));
 }
 
 at::Tensor HamiltonianModelImpl::symmetrize(const at::Tensor& off, const at::Tensor& group,

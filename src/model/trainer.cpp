@@ -166,12 +166,11 @@ struct ValidationResult {
 // Validation loss (the training loss's definition), mean |ΔF| over all matrix elements (µEh)
 // and, when the entries have the targets, the occupied orbital energies' MAE (µEh), the RMS
 // occupied-virtual rotation and the RMS error in the orthonormal basis (µEh).
+// The terms' targets are made batch by batch from the entries (`file` names them in errors).
 ValidationResult validate_model(HamiltonianModel& model, const std::vector<LabelledGraph>& graphs,
-                                const TermTargets& targets, const BlockUnpacking& unpacking, const TrainOptions& o,
-                                const TermUnits& units) {
+                                const TermSelection& terms, const std::filesystem::path& file,
+                                const BlockUnpacking& unpacking, const TrainOptions& o, const TermUnits& units) {
   model->eval();
-  const bool with_spectra = !targets.spectra.empty(), with_rotations = !targets.rotations.empty();
-  const bool with_orthonormal = !targets.orthonormal.empty();
   // Batches on o.threads threads (forward only, the model read-only); sums over them in batch order.
   struct Sums : TermSums {
     double loss = 0, abs = 0, elements = 0;
@@ -185,11 +184,14 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
       torch::NoGradGuard no_grad;  // per thread: grad mode is thread-local
       const size_t b = i * o.batch_size;
       std::vector<const MoleculeGraph*> part;
-      std::vector<MoleculeTerms> part_terms;
+      std::vector<const data::Entry*> entries;
       for (size_t k = b; k < std::min(graphs.size(), b + o.batch_size); ++k) {
         part.push_back(&graphs[k].graph);
-        part_terms.push_back(targets.of(k));
+        entries.push_back(&graphs[k].entry);
       }
+      const TermTargets targets = make_term_targets(entries, terms, o, file);
+      std::vector<MoleculeTerms> part_terms;
+      for (size_t k = 0; k < part.size(); ++k) part_terms.push_back(targets.of(k));
       Sums& s = sums[i];
       const GraphBatch batch = collate(part);
       const ModelOutput out = model->forward(batch);
@@ -230,27 +232,34 @@ ValidationResult validate_model(HamiltonianModel& model, const std::vector<Label
   ValidationResult r;
   r.loss = total.loss / n;
   r.mae_ueh = total.elements > 0 ? 1e6 * total.abs / total.elements : 0.0;
-  if (with_spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
-  if (with_rotations && total.rotation_count > 0) r.rotation_rms = std::sqrt(total.rotation_squares / total.rotation_count);
-  if (with_orthonormal && total.orthonormal_count > 0)
+  if (terms.spectra && total.occupied_count > 0) r.eps_occ_mae_ueh = 1e6 * total.occupied_abs / total.occupied_count;
+  if (terms.rotations && total.rotation_count > 0) r.rotation_rms = std::sqrt(total.rotation_squares / total.rotation_count);
+  if (terms.orthonormal && total.orthonormal_count > 0)
     r.orthonormal_rms_ueh = 1e6 * std::sqrt(total.orthonormal_squares / total.orthonormal_count);
   return r;
 }
 
 // The training set's largest correction blocks (training_domain.hpp), stored in checkpoints for
 // the extrapolation check of predictions: of F - H_SAP when every entry has H_SAP, else of F.
-TrainingDomain training_domain(const std::vector<LabelledGraph>& train, double cutoff) {
-  TrainingDomain domain;
-  domain.cutoff = cutoff;
-  domain.relative_to_sap =
-      std::all_of(train.begin(), train.end(), [](const LabelledGraph& g) { return g.entry.H_sap.size() > 0; });
-  for (const auto& g : train) {
-    const data::Entry& e = g.entry;
-    domain.add(e.atomic_numbers, e.positions, g.graph.ao_begin,
-               domain.relative_to_sap ? Eigen::MatrixXd(e.fock[0] - e.H_sap) : e.fock[0]);
+// Widened entry by entry as the data loads; both kinds are kept until it is known which applies.
+class TrainingDomainBuilder {
+ public:
+  explicit TrainingDomainBuilder(double cutoff) { relative_.cutoff = absolute_.cutoff = cutoff; }
+  void add(const data::Entry& e, const std::vector<int>& ao_begin) {
+    absolute_.add(e.atomic_numbers, e.positions, ao_begin, e.fock[0]);
+    all_have_sap_ = all_have_sap_ && e.H_sap.size() > 0;
+    if (all_have_sap_) relative_.add(e.atomic_numbers, e.positions, ao_begin, e.fock[0] - e.H_sap);
   }
-  return domain;
-}
+  TrainingDomain finish() const {
+    TrainingDomain d = all_have_sap_ ? relative_ : absolute_;
+    d.relative_to_sap = all_have_sap_;
+    return d;
+  }
+
+ private:
+  TrainingDomain relative_, absolute_;
+  bool all_have_sap_ = true;
+};
 
 nlohmann::json record_json(const EpochRecord& r) {
   return {{"epoch", r.epoch},
@@ -347,14 +356,26 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
   model->to(dtype);
   ema->to(dtype);
 
-  const auto train = load_labelled_graphs(reader, train_positions, basis, o.model);
-  const auto validation = load_labelled_graphs(vr, val_positions, basis, o.model);
+  // Each entry's matrices serve its graph, the domain and the loss terms' targets as it loads;
+  // then they are released (validation keeps the few it needs), so the peak memory is the
+  // graphs' and targets', not the dataset's matrices too.
+  TrainingDomainBuilder domain(o.model.cutoff);
+  TrainingTermsBuilder term_builder(o, vr.path());
+  const auto train = load_labelled_graphs(reader, train_positions, basis, o.model, [&](LabelledGraph& lg) {
+    domain.add(lg.entry, lg.graph.ao_begin);
+    term_builder.add_training(lg.entry);
+    release_matrices(lg.entry, false);
+  });
+  const auto validation = load_labelled_graphs(vr, val_positions, basis, o.model, [&](LabelledGraph& lg) {
+    term_builder.add_validation(lg.entry);
+    release_matrices(lg.entry, true);
+  });
+  provenance.domain = domain.finish();
+  const TrainingTerms terms = term_builder.finish();
   std::vector<const MoleculeGraph*> train_graphs;
   for (const auto& g : train) train_graphs.push_back(&g.graph);
   model->fit_normalization(train_graphs, o.loss_normalization == "pair");
-  provenance.domain = training_domain(train, o.model.cutoff);
   const BlockUnpacking unpacking(basis);
-  const TrainingTerms terms = make_training_terms(train, validation, o, vr.path());
 
   std::unique_ptr<torch::optim::Optimizer> optimizer;
   if (o.optimizer == "adamw")
@@ -441,7 +462,7 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     rec.train_loss = loss_sum / static_cast<double>(train.size());
     if (!validation.empty()) {
       const ValidationResult v =
-          validate_model(ema, validation, terms.validation, unpacking, o, terms.units);
+          validate_model(ema, validation, terms.validation, vr.path(), unpacking, o, terms.units);
       rec.validation_loss = v.loss;
       rec.validation_mae_ueh = v.mae_ueh;
       rec.validation_eps_occ_mae_ueh = v.eps_occ_mae_ueh;

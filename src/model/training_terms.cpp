@@ -9,67 +9,104 @@
 namespace hamlet::model {
 namespace {
 
-// One target per entry from make(entry), or none when some entry cannot have one and they are
-// optional (validation metrics only); required ones throw naming the file.
+OrbitalEnergyTarget spectrum_target(const data::Entry& e, const TrainOptions& o) {
+  return make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals);
+}
+OrbitalRotationTarget rotation_target(const data::Entry& e, const TrainOptions& o) {
+  return make_orbital_rotation_target(e, o.model);
+}
+OrthonormalMatrixTarget orthonormal_target(const data::Entry& e, const TrainOptions& o) {
+  return make_orthonormal_matrix_target(e, o.model);
+}
+
+// One target per entry from make(entry, o); an entry that cannot have one throws naming the file.
 template <class Make>
-auto targets_of(const std::vector<LabelledGraph>& graphs, bool required, const std::filesystem::path& file,
-                const Make& make) {
-  std::vector<decltype(make(graphs.front().entry))> out;
-  for (const auto& lg : graphs) {
+auto targets_of(const std::vector<const data::Entry*>& entries, const TrainOptions& o,
+                const std::filesystem::path& file, const Make& make) {
+  std::vector<decltype(make(*entries.front(), o))> out;
+  out.reserve(entries.size());
+  for (const data::Entry* e : entries) {
     try {
-      out.push_back(make(lg.entry));
+      out.push_back(make(*e, o));
     } catch (const Error& err) {
-      if (!required) return decltype(out){};
       throw Error(file.string(), 0, err.what());
     }
   }
   return out;
 }
 
+template <class Target>
+std::vector<const Target*> addresses(const std::vector<Target>& targets) {
+  std::vector<const Target*> out;
+  for (const auto& t : targets) out.push_back(&t);
+  return out;
+}
+
+// Whether `entry` can have make(entry, o)'s target (made and dropped); when `required`, one that
+// cannot throws naming the file.
+template <class Make>
+bool can_have(const data::Entry& entry, bool required, const TrainOptions& o, const std::filesystem::path& file,
+              const Make& make) {
+  try {
+    make(entry, o);
+    return true;
+  } catch (const Error& err) {
+    if (!required) return false;
+    throw Error(file.string(), 0, err.what());
+  }
+}
+
 }  // namespace
 
-TrainingTerms make_training_terms(const std::vector<LabelledGraph>& train, const std::vector<LabelledGraph>& validation,
-                                  const TrainOptions& o, const std::filesystem::path& validation_file) {
+TermTargets make_term_targets(const std::vector<const data::Entry*>& entries, const TermSelection& which,
+                              const TrainOptions& o, const std::filesystem::path& file) {
+  TermTargets t;
+  if (entries.empty()) return t;
+  if (which.spectra) t.spectra = targets_of(entries, o, file, spectrum_target);
+  if (which.rotations) t.rotations = targets_of(entries, o, file, rotation_target);
+  if (which.orthonormal) t.orthonormal = targets_of(entries, o, file, orthonormal_target);
+  return t;
+}
+
+TrainingTermsBuilder::TrainingTermsBuilder(const TrainOptions& o, std::filesystem::path validation_file)
+    : o_(o),
+      validation_file_(std::move(validation_file)),
+      on_{o.eigenvalue_weight > 0, o.rotation_weight > 0, o.orthonormal_weight > 0} {}
+
+void TrainingTermsBuilder::add_training(const data::Entry& entry) {
+  const TermTargets t = make_term_targets({&entry}, on_, o_, o_.train_data);
+  if (on_.spectra) train_.spectra.push_back(t.spectra[0]);
+  if (on_.rotations) train_.rotations.push_back(t.rotations[0]);
+  if (on_.orthonormal) train_.orthonormal.push_back(t.orthonormal[0]);
+}
+
+void TrainingTermsBuilder::add_validation(const data::Entry& entry) {
+  any_validation_ = true;
+  TermSelection& v = validation_;
+  v.spectra = v.spectra && can_have(entry, on_.spectra, o_, validation_file_, spectrum_target);
+  v.rotations = v.rotations && can_have(entry, on_.rotations, o_, validation_file_, rotation_target);
+  v.orthonormal = v.orthonormal && can_have(entry, on_.orthonormal, o_, validation_file_, orthonormal_target);
+}
+
+TrainingTerms TrainingTermsBuilder::finish() {
   TrainingTerms t;
-  // Orbital energies: the validation set's whenever available (its occupied-orbital MAE goes
-  // into the log).
-  const bool spectra = o.eigenvalue_weight > 0;
-  const auto spectrum = [&](const data::Entry& e) {
-    return make_orbital_energy_target(e, o.model, o.eigenvalue_virtuals);
-  };
-  if (spectra) t.train.spectra = targets_of(train, true, o.train_data, spectrum);
-  t.validation.spectra = targets_of(validation, spectra, validation_file, spectrum);
-  if (spectra) {
-    std::vector<const OrbitalEnergyTarget*> all;
-    for (const auto& target : t.train.spectra) all.push_back(&target);
-    t.units.eigenvalue = baseline_mean_squared_error(all);
-    if (!(t.units.eigenvalue > 0)) throw Error(o.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
+  t.train = std::move(train_);
+  t.validation = any_validation_ ? validation_ : TermSelection{};
+  if (on_.spectra) {
+    t.units.eigenvalue = baseline_mean_squared_error(addresses(t.train.spectra));
+    if (!(t.units.eigenvalue > 0)) throw Error(o_.train_data.string(), 0, "the orbital-energy loss has no scale: the baseline orbital energies equal the reference ones");
   }
-  // Rotation targets likewise; their unit is H_SAP's rotation on the training set.
-  const bool rotations = o.rotation_weight > 0;
-  const auto rotation = [&](const data::Entry& e) { return make_orbital_rotation_target(e, o.model); };
-  if (rotations) t.train.rotations = targets_of(train, true, o.train_data, rotation);
-  t.validation.rotations = targets_of(validation, rotations, validation_file, rotation);
-  if (rotations) {
-    std::vector<const OrbitalRotationTarget*> all;
-    for (const auto& target : t.train.rotations) all.push_back(&target);
+  if (on_.rotations) {
     try {
-      t.units.rotation = sap_mean_squared_rotation(all);
+      t.units.rotation = sap_mean_squared_rotation(addresses(t.train.rotations));
     } catch (const Error& err) {
-      throw Error(o.train_data.string(), 0, err.what());
+      throw Error(o_.train_data.string(), 0, err.what());
     }
-    if (!(t.units.rotation > 0)) throw Error(o.train_data.string(), 0, "the rotation loss has no scale: H_SAP's orbitals equal the reference ones");
+    if (!(t.units.rotation > 0)) throw Error(o_.train_data.string(), 0, "the rotation loss has no scale: H_SAP's orbitals equal the reference ones");
   }
-  // The orthonormal-basis term likewise (the validation RMS goes into the log either way).
-  const bool orthonormal = o.orthonormal_weight > 0;
-  const auto orthonormal_target = [&](const data::Entry& e) { return make_orthonormal_matrix_target(e, o.model); };
-  if (orthonormal) t.train.orthonormal = targets_of(train, true, o.train_data, orthonormal_target);
-  t.validation.orthonormal = targets_of(validation, orthonormal, validation_file, orthonormal_target);
-  if (orthonormal) {
-    std::vector<const OrthonormalMatrixTarget*> all;
-    for (const auto& target : t.train.orthonormal) all.push_back(&target);
-    t.units.orthonormal = baseline_mean_square(all);
-    if (!(t.units.orthonormal > 0)) throw Error(o.train_data.string(), 0, "the orthonormal-basis loss has no scale: H_SAP equals the reference F");
+  if (on_.orthonormal) {
+    t.units.orthonormal = baseline_mean_square(addresses(t.train.orthonormal));
+    if (!(t.units.orthonormal > 0)) throw Error(o_.train_data.string(), 0, "the orthonormal-basis loss has no scale: H_SAP equals the reference F");
   }
   return t;
 }

@@ -35,6 +35,11 @@ struct TermSums {
   double orthonormal_squares = 0, orthonormal_count = 0;
 };
 
+// Which terms a set of molecules has targets for.
+struct TermSelection {
+  bool spectra = false, rotations = false, orthonormal = false;
+};
+
 // The targets of a set of molecules: each vector empty or one per molecule.
 struct TermTargets {
   std::vector<OrbitalEnergyTarget> spectra;
@@ -47,17 +52,41 @@ struct TermTargets {
   }
 };
 
+// The training set's targets are held (every step needs them); the validation set's are made
+// batch by batch when validating (make_term_targets): held, they would add several nbf x nbf
+// matrices per validation molecule whatever the weights.
 struct TrainingTerms {
-  TermTargets train, validation;
+  TermTargets train;
+  TermSelection validation;
   TermUnits units;
 };
 
-// The training set's targets of the terms that are on (throws hamlet::Error naming the training
-// file when an entry cannot have one) with their units; the validation set's of every term its
-// entries allow (their errors go into the log whatever the weights), else of none. The units
-// depend on the training data alone, so a resumed run recomputes them identically.
-TrainingTerms make_training_terms(const std::vector<LabelledGraph>& train, const std::vector<LabelledGraph>& validation,
-                                  const TrainOptions& o, const std::filesystem::path& validation_file);
+// Gathers TrainingTerms entry by entry as the data loads, so that no entry's matrices need to
+// stay once its graph is made: the training entries' targets of the terms that are on (an entry
+// that cannot have one throws hamlet::Error naming the training file), and which terms the
+// validation set reports: every term all its entries allow (their errors go into the log
+// whatever the weights; a term that is on must be allowed). The units depend on the training
+// data alone, so a resumed run recomputes them identically.
+class TrainingTermsBuilder {
+ public:
+  TrainingTermsBuilder(const TrainOptions& o, std::filesystem::path validation_file);
+  void add_training(const data::Entry& entry);
+  void add_validation(const data::Entry& entry);
+  // The targets and the validation's terms, with the units: H_SAP's own errors on the training set.
+  TrainingTerms finish();
+
+ private:
+  const TrainOptions& o_;
+  std::filesystem::path validation_file_;
+  TermSelection on_, validation_{true, true, true};
+  bool any_validation_ = false;
+  TermTargets train_;
+};
+
+// The targets of the `which` terms of `entries` (throws hamlet::Error naming `file` when an entry
+// cannot have one).
+TermTargets make_term_targets(const std::vector<const data::Entry*>& entries, const TermSelection& which,
+                              const TrainOptions& o, const std::filesystem::path& file);
 
 // The terms of a batch's molecules (`terms` empty or one per graph), weighted: each the mean
 // over molecules of their mean squared error in its unit. Occupied orbital energies' absolute

@@ -206,6 +206,31 @@ TEST_F(Training, OrthonormalTermLowersTheOrthonormalError) {
   EXPECT_GT(nlohmann::json::parse(line).at("validation_orthonormal_rms_ueh").get<double>(), 0.0);
 }
 
+// The log's validation metrics are the errors `hamlet eval` finds for the best checkpoint on the
+// validation entries: the same model (the weight average validated at the best epoch), reached
+// through another path (eval builds each molecule's F and solves its eigenproblem; validation
+// makes the loss terms' targets batch by batch and solves in the filter's orthonormal basis).
+// Tolerance 1e-4 relative: float32 forward passes batched differently round differently.
+TEST_F(Training, ValidationMetricsAreEvalsOfTheBestCheckpoint) {
+  auto o = options("val_vs_eval", 4);
+  o.model.overlap_filter = 0.1;  // some directions dropped, so the filtered eigenproblem is used
+  const auto run = model::train_model(o, false);
+  ASSERT_GE(run.best_epoch, 1);
+  const model::EpochRecord& best = run.history.at(run.best_epoch - 1);
+  model::EvalOptions e;
+  e.model = run.best_checkpoint;
+  e.data = dir_ / "data.h5";
+  e.split = dir_ / "val_vs_eval" / "split.json";
+  e.subset = "validation";
+  e.scf_structures = 0;
+  e.progress = false;
+  const auto report = model::evaluate_model(e);
+  ASSERT_EQ(report["structures"].get<int>(), run.validation_molecules);
+  EXPECT_NEAR(best.validation_mae_ueh, report["h_mae_ueh"].get<double>(), 1e-4 * best.validation_mae_ueh);
+  EXPECT_NEAR(best.validation_eps_occ_mae_ueh, report["eps_occ_mae_ueh"].get<double>(),
+              1e-4 * best.validation_eps_occ_mae_ueh);
+}
+
 TEST_F(Training, CorruptOrForeignCheckpointsAreClearErrors) {
   model::train_model(options("corrupt", 1), false);
   const fs::path good = dir_ / "corrupt" / "best.pt", bad = dir_ / "corrupt" / "cut.pt";
