@@ -219,6 +219,16 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
   return g;
 }
 
+void compact_for_training(MoleculeGraph& g, bool delta, at::ScalarType dtype) {
+  if (delta && g.onsite_target.defined() && !g.target_is_correction) {
+    g.onsite_target = g.onsite_target - g.onsite_sap;
+    g.edge_target = g.edge_target - g.edge_sap;
+    g.target_is_correction = true;
+  }
+  for (at::Tensor* t : {&g.onsite_sap, &g.edge_sap, &g.edge_overlap, &g.onsite_target, &g.edge_target})
+    if (t->defined()) *t = t->to(dtype);
+}
+
 MoleculeGraph make_graph(const ModelBasis& basis, const Molecule& molecule, const Eigen::MatrixXd& S,
                          const Eigen::MatrixXd& H_sap, double cutoff) {
   std::vector<int> Z;
@@ -236,8 +246,11 @@ GraphBatch collate(const std::vector<const MoleculeGraph*>& graphs) {
   std::vector<at::Tensor> el, pos, ei, rev, osap, esap, eov, ot, et, mol;
   int64_t node_offset = 0, edge_offset = 0;
   bool targets = true;
+  if (!graphs.empty()) b.target_is_correction = graphs.front()->target_is_correction;
   for (size_t m = 0; m < graphs.size(); ++m) {
     const auto& g = *graphs[m];
+    if (g.target_is_correction != b.target_is_correction)
+      throw Error("model: a batch mixes graphs whose targets are F with graphs whose targets are F - H_SAP");
     const int64_t n = g.element.size(0);
     el.push_back(g.element);
     pos.push_back(g.positions);

@@ -66,6 +66,7 @@ struct MoleculeGraph {
   at::Tensor onsite_target;  // [n, U_on] (undefined without a target)
   at::Tensor edge_target;    // [E, U_off]
   std::vector<int> ao_begin;  // first AO of each atom, size n + 1
+  bool target_is_correction = false;  // the targets hold F - H_SAP (compact_for_training)
 };
 
 // Builds the graph of atoms within `cutoff` (Bohr). Matrices in hamlet AO order for this
@@ -78,12 +79,18 @@ MoleculeGraph make_graph(const ModelBasis& basis, const std::vector<int>& atomic
 MoleculeGraph make_graph(const ModelBasis& basis, const Molecule& molecule, const Eigen::MatrixXd& S,
                          const Eigen::MatrixXd& H_sap, double cutoff);
 
+// Shrinks a graph that training holds: for delta models the targets become F - H_SAP (formed
+// in float64, so the correction keeps its precision), then every block takes `dtype` (the
+// model's; float32 halves the graph).
+void compact_for_training(MoleculeGraph& graph, bool delta, at::ScalarType dtype);
+
 // Several molecules as one disconnected graph (indices offset), plus per-molecule bookkeeping.
 struct GraphBatch {
   at::Tensor element, positions, edge_index, reverse;
   at::Tensor onsite_sap, edge_sap, edge_overlap, onsite_target, edge_target;
   at::Tensor node_molecule;  // int64 [N] molecule of each atom
   int64_t n_molecules = 0;
+  bool target_is_correction = false;  // all graphs' (collate requires them to agree)
 };
 GraphBatch collate(const std::vector<const MoleculeGraph*>& graphs);
 

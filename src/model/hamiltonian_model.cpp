@@ -192,11 +192,13 @@ at::Tensor HamiltonianModelImpl::group_rows(const at::Tensor& table, const at::T
 
 at::Tensor HamiltonianModelImpl::onsite_target(const GraphBatch& b) const {
   if (!b.onsite_target.defined()) throw Error("model: the batch has no target matrices");
-  return config_.delta() ? b.onsite_target - b.onsite_sap : b.onsite_target;
+  if (b.target_is_correction && !config_.delta()) throw Error("model: F - H_SAP targets given to a model of F");
+  return config_.delta() && !b.target_is_correction ? b.onsite_target - b.onsite_sap : b.onsite_target;
 }
 at::Tensor HamiltonianModelImpl::offsite_target(const GraphBatch& b) const {
   if (!b.edge_target.defined()) throw Error("model: the batch has no target matrices");
-  return config_.delta() ? b.edge_target - b.edge_sap : b.edge_target;
+  if (b.target_is_correction && !config_.delta()) throw Error("model: F - H_SAP targets given to a model of F");
+  return config_.delta() && !b.target_is_correction ? b.edge_target - b.edge_sap : b.edge_target;
 }
 
 void HamiltonianModelImpl::fit_normalization(const std::vector<const MoleculeGraph*>& graphs, bool per_pair_loss) {

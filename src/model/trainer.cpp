@@ -365,10 +365,12 @@ TrainResult train_model(const TrainOptions& o, bool resume, const EpochCallback&
     domain.add(lg.entry, lg.graph.ao_begin);
     term_builder.add_training(lg.entry);
     release_matrices(lg.entry, false);
+    compact_for_training(lg.graph, o.model.delta(), dtype);
   });
   const auto validation = load_labelled_graphs(vr, val_positions, basis, o.model, [&](LabelledGraph& lg) {
     term_builder.add_validation(lg.entry);
     release_matrices(lg.entry, true);
+    compact_for_training(lg.graph, o.model.delta(), dtype);
   });
   provenance.domain = domain.finish();
   const TrainingTerms terms = term_builder.finish();

@@ -112,6 +112,35 @@ TEST(ModelGraph, FeaturesRoundTripToTheMatrix) {
   EXPECT_LT((S_back - in.S).cwiseAbs().maxCoeff(), 1e-12);
 }
 
+// Training holds its graphs compacted: F - H_SAP formed in float64, then rounded once to float32,
+// so each correction element is within float32's half-ulp of itself (2^-24 relative), not of F
+// (core on-site elements of F are ~20 Eh, their corrections ~0.1 Eh). The model's loss sees the
+// same corrections either way, and a batch cannot mix the two kinds of target.
+TEST(ModelGraph, CompactedGraphsKeepTheCorrectionsPrecision) {
+  const auto basis = water_methanol_basis();
+  const Inputs in = make_inputs(test::molecule_from_xyz_lines(kMethanolXyz));
+  const auto full = model::make_graph(basis, in.Z, in.pos, in.S, in.H_sap, in.F, 100.0);
+  auto compact = full;
+  model::compact_for_training(compact, true, at::kFloat);
+  EXPECT_TRUE(compact.target_is_correction);
+  for (const auto& [t32, t64] : {std::pair{compact.onsite_target, full.onsite_target - full.onsite_sap},
+                                 std::pair{compact.edge_target, full.edge_target - full.edge_sap}}) {
+    EXPECT_EQ(t32.scalar_type(), at::kFloat);
+    const at::Tensor error = (t32.to(at::kDouble) - t64).abs();
+    EXPECT_TRUE(at::all(error <= std::ldexp(1.0, -24) * t64.abs()).item<bool>())
+        << "largest error " << error.max().item<double>();
+  }
+  EXPECT_EQ(compact.edge_overlap.scalar_type(), at::kFloat);
+  auto m = make_model(basis, "sap", torch::kFloat32);
+  m->fit_normalization({&full});
+  torch::NoGradGuard no_grad;
+  const auto out = m->forward(model::collate({&full}));
+  const double loss_full = m->loss(out, model::collate({&full}), "mse").item<double>();
+  const double loss_compact = m->loss(out, model::collate({&compact}), "mse").item<double>();
+  EXPECT_NEAR(loss_compact, loss_full, 1e-6 * loss_full);
+  EXPECT_THROW(model::collate({&full, &compact}), hamlet::Error);
+}
+
 TEST(ModelGraph, TransposeMapsAreSignedPermutations) {
   const auto basis = water_methanol_basis();
   for (const auto& M : basis.transpose_map) {
